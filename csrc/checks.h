@@ -1,0 +1,99 @@
+// Argument checks at the op boundary, shared by the CPU and CUDA implementations.
+// Each failure is a RuntimeError whose message names the op, the argument and what was expected.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "common/compressai_stream.h"
+
+namespace ecc {
+
+inline void check_tensor(const at::Tensor& t, const char* op, const char* name,
+                         at::ScalarType dtype, int64_t dim, const at::Device& device) {
+  TORCH_CHECK(t.scalar_type() == dtype, op, ": ", name, " must be ", dtype, ", got ",
+              t.scalar_type());
+  TORCH_CHECK(t.dim() == dim, op, ": ", name, " must have ", dim, " dimension(s), got shape ",
+              t.sizes());
+  TORCH_CHECK(t.device() == device, op, ": ", name, " is on ", t.device(), " but the other ",
+              "arguments are on ", device, "; move all tensors to one device");
+  TORCH_CHECK(t.is_contiguous(), op, ": ", name, " must be contiguous (call .contiguous())");
+}
+
+// cdf (S, Lmax) int32, cdf_length (S,) int32, offset (S,) int32 on `device`.
+inline void check_table_tensors(const char* op, const at::Tensor& cdf,
+                                const at::Tensor& cdf_length, const at::Tensor& offset,
+                                const at::Device& device) {
+  check_tensor(cdf, op, "cdf", at::kInt, 2, device);
+  check_tensor(cdf_length, op, "cdf_length", at::kInt, 1, device);
+  check_tensor(offset, op, "offset", at::kInt, 1, device);
+  TORCH_CHECK(cdf.size(0) > 0, op, ": cdf has no rows");
+  TORCH_CHECK(cdf_length.size(0) == cdf.size(0) && offset.size(0) == cdf.size(0), op,
+              ": cdf_length and offset must have one entry per cdf row (", cdf.size(0),
+              "), got ", cdf_length.size(0), " and ", offset.size(0));
+  TORCH_CHECK(cdf.size(0) <= INT32_MAX, op, ": too many cdf rows");
+}
+
+inline void check_bad_cdf_row(const char* op, int64_t row, bool valid) {
+  TORCH_CHECK(valid, op, ": cdf row ", row,
+              " is not a valid quantized CDF (need 2 <= cdf_length <= cdf.size(1), cdf[0] == 0, "
+              "cdf[cdf_length - 1] == 65536 and strictly increasing values)");
+}
+
+// skip_below as the kernels take it (int32); values beyond int32 skip nothing / everything alike.
+inline int32_t clamp_skip_below(int64_t skip_below) {
+  return static_cast<int32_t>(std::max<int64_t>(std::min<int64_t>(skip_below, INT32_MAX), INT32_MIN));
+}
+
+// Byte offset of each stream in the flat data, from sizes (B,) int64 on the CPU; the last entry
+// is the total, which must equal data's length.
+inline std::vector<int64_t> stream_starts(const char* op, const at::Tensor& sizes, int64_t data_bytes) {
+  const int64_t num_streams = sizes.size(0);
+  const int64_t* size = sizes.data_ptr<int64_t>();
+  std::vector<int64_t> start(num_streams + 1, 0);
+  for (int64_t b = 0; b < num_streams; ++b) {
+    TORCH_CHECK(size[b] >= 0, op, ": sizes[", b, "] = ", size[b], " is negative");
+    start[b + 1] = start[b] + size[b];
+    TORCH_CHECK(start[b + 1] <= data_bytes, op, ": sizes add up to more than the ", data_bytes,
+                " bytes of data");
+  }
+  TORCH_CHECK(start[num_streams] == data_bytes, op, ": sizes add up to ", start[num_streams],
+              " bytes but data has ", data_bytes);
+  return start;
+}
+
+// Raises for the first stream whose status is not kOk.
+inline void check_stream_status(const char* op, const int32_t* status, int64_t num_streams,
+                                int64_t num_rows) {
+  using namespace compressai_stream;
+  for (int64_t b = 0; b < num_streams; ++b) {
+    switch (status[b]) {
+      case kOk:
+        continue;
+      case kBadIndex:
+        TORCH_CHECK(false, op, ": stream ", b, " has an index outside [0, ", num_rows,
+                    "), the number of cdf rows");
+      case kSymbolOutOfRange:
+        TORCH_CHECK(false, op, ": stream ", b, " has a symbol too far outside its table to ",
+                    "code: |symbol - offset| must stay below 2^30");
+      case kOutputOverflow:
+        TORCH_CHECK(false, op, ": stream ", b, " overflowed its worst-case output bound ",
+                    "(an ecc bug, please report it)");
+      case kTruncated:
+        TORCH_CHECK(false, op, ": stream ", b, " is truncated: decoding needs more bytes ",
+                    "than its size");
+      case kCorrupt:
+        TORCH_CHECK(false, op, ": stream ", b, " is corrupt, or was not encoded with these ",
+                    "indexes, tables and skip_below");
+      case kBadSize:
+        TORCH_CHECK(false, op, ": stream ", b, " has a size that is not a multiple of 4 ",
+                    "bytes of at least 8; the sizes do not describe `compressai` streams");
+      default:
+        TORCH_CHECK(false, op, ": stream ", b, " failed with unknown status ", status[b]);
+    }
+  }
+}
+
+}  // namespace ecc

@@ -1,0 +1,177 @@
+// The `compressai` stream format: one rans64 chain per stream, byte-identical to
+// compressai.ans.RansEncoder.encode_with_indexes (compressai 1.2.8) when nothing is skipped.
+//
+// Tables. Row r of `cdf` is a quantized CDF with cdf_length[r] entries: cdf[0] = 0,
+// cdf[len-1] = 2^16, strictly increasing. max = len - 2 is the escape slot.
+//
+// Value mapping of one symbol with index r: v = symbol - offset[r] (64-bit, no overflow).
+//   v < 0      -> slot max, raw = -2v - 1      (odd raw: below the table)
+//   v >= max   -> slot max, raw = 2(v - max)   (even raw: at or above the escape slot)
+//   otherwise  -> slot v, nothing more.
+// An escaped symbol is followed by its raw value in 4-bit bypass puts: the nibble count
+// n (raw's significant nibbles, 0 for raw = 0), then the n nibbles least significant first.
+// CompressAI writes n >= 15 as a run of 15s; raw < 2^31 here, so n <= 8 and n is one put.
+// Order: the decoder reads symbol, count, nibbles; the encoder therefore puts them reversed,
+// walking the symbols from last to first.
+//
+// Entropy skip. Elements whose index is below skip_below are neither coded nor read; the
+// decoder writes 0 for them. With skip_below <= 0 nothing is skipped.
+#pragma once
+
+#include <stdint.h>
+
+#include "macros.h"
+#include "rans64.h"
+
+namespace ecc {
+namespace compressai_stream {
+
+// Outcome of coding one stream; the host turns a non-zero code into an exception.
+enum Status : int32_t {
+  kOk = 0,
+  kBadIndex = 1,          // an index outside [0, num_rows)
+  kSymbolOutOfRange = 2,  // |symbol - offset| too large for 8 bypass nibbles
+  kOutputOverflow = 3,    // encoder output exceeded its worst-case bound (a bug)
+  kTruncated = 4,         // the decoder needed words past the end of the stream
+  kCorrupt = 5,           // impossible bypass data, or wrong final state / unread words
+  kBadSize = 6,           // stream size not a multiple of 4 or below 8 bytes
+};
+
+constexpr int32_t kLutBits = 8;                 // decode buckets per row: 2^8 of width 2^8
+constexpr int32_t kLutSize = 1 << kLutBits;
+constexpr uint32_t kMaxNibbles = 8;             // raw < 2^31
+constexpr int64_t kMaxRawMagnitude = 1ll << 30;  // |v| and v - max stay below this
+
+// Worst-case words of one stream of n elements: a symbol adds at most 16 bits to the state
+// (freq >= 1), its count 4 and its nibbles 32, i.e. 52 bits; each emitted word removes 32
+// (each put's rounding adds < 2^-15 relative, far inside the 1 spare bit per symbol), plus
+// the 2-word flush and one word of slack.
+ECC_HOST_DEVICE int64_t max_words(int64_t n) { return (n * 53 + 31) / 32 + 3; }
+
+struct EncodeTables {
+  const rans64::EncSymbol* symbols;  // packed: row r, slot v at symbols[row_start[r] + v]
+  const int64_t* row_start;
+  const int32_t* cdf_length;
+  const int32_t* offset;
+  int32_t num_rows;
+};
+
+struct DecodeTables {
+  const int32_t* cdf;  // [num_rows, cdf_stride], row r valid up to cdf_length[r]
+  int64_t cdf_stride;
+  const uint16_t* lut;  // [num_rows, kLutSize]: last slot s with cdf[s] <= bucket * 2^8
+  const int32_t* cdf_length;
+  const int32_t* offset;
+  int32_t num_rows;
+};
+
+// True when row is a valid quantized CDF: 2 <= len <= stride, starts at 0, ends at 2^16,
+// strictly increasing.
+ECC_HOST_DEVICE bool cdf_row_is_valid(const int32_t* row, int32_t len, int64_t stride) {
+  if (len < 2 || len > stride || row[0] != 0 || row[len - 1] != (1 << rans64::kPrecision)) {
+    return false;
+  }
+  for (int32_t k = 1; k < len; ++k) {
+    if (row[k] <= row[k - 1]) return false;
+  }
+  return true;
+}
+
+// Encoder symbols of a valid row: out[v] for slots 0 .. len - 2.
+ECC_HOST_DEVICE void build_enc_symbols(const int32_t* row, int32_t len, rans64::EncSymbol* out) {
+  for (int32_t v = 0; v + 1 < len; ++v) {
+    out[v] = rans64::make_enc_symbol(static_cast<uint32_t>(row[v]),
+                                     static_cast<uint32_t>(row[v + 1] - row[v]));
+  }
+}
+
+// Decode buckets of a valid row: lut[b] = last slot s with row[s] <= b << 8.
+ECC_HOST_DEVICE void build_decode_lut(const int32_t* row, int32_t len, uint16_t* lut) {
+  int32_t s = 0;
+  for (int32_t b = 0; b < kLutSize; ++b) {
+    const int32_t cum = b << (rans64::kPrecision - kLutBits);
+    while (s + 2 < len && row[s + 1] <= cum) ++s;
+    lut[b] = static_cast<uint16_t>(s);
+  }
+}
+
+// Number of significant nibbles of raw (0 for raw == 0).
+ECC_HOST_DEVICE uint32_t nibble_count(uint32_t raw) {
+  uint32_t n = 0;
+  while (n < kMaxNibbles && (raw >> (n * rans64::kBypassBits)) != 0) ++n;
+  return n;
+}
+
+// Encodes elements [0, n) of one stream into the words just below `end` (never below `begin`).
+// On kOk, *first points at the first byte of the stream, which ends at `end`.
+ECC_HOST_DEVICE Status encode_stream(const int32_t* symbols, const int32_t* indexes, int64_t n,
+                                     int32_t skip_below, const EncodeTables& t, uint32_t* begin,
+                                     uint32_t* end, uint32_t** first) {
+  rans64::WordWriter w{end, begin, false};
+  uint64_t x = rans64::kLower;
+  for (int64_t i = n - 1; i >= 0; --i) {
+    const int32_t r = indexes[i];
+    if (r < 0 || r >= t.num_rows) return kBadIndex;
+    if (r < skip_below) continue;
+    const int32_t max = t.cdf_length[r] - 2;
+    int64_t v = static_cast<int64_t>(symbols[i]) - t.offset[r];
+    if (v < 0 || v >= max) {
+      if (v < -kMaxRawMagnitude || v - max >= kMaxRawMagnitude) return kSymbolOutOfRange;
+      const uint32_t raw = static_cast<uint32_t>(v < 0 ? -2 * v - 1 : 2 * (v - max));
+      const uint32_t count = nibble_count(raw);
+      for (uint32_t j = count; j-- > 0;) {
+        rans64::enc_put_bits(x, w, (raw >> (j * rans64::kBypassBits)) & rans64::kBypassMask);
+      }
+      rans64::enc_put_bits(x, w, count);
+      v = max;
+    }
+    rans64::enc_put(x, w, t.symbols[t.row_start[r] + v]);
+  }
+  rans64::enc_flush(x, w);
+  *first = w.ptr;
+  return w.overflow ? kOutputOverflow : kOk;
+}
+
+// Decodes n elements of one stream of `size` bytes into out[0, n).
+ECC_HOST_DEVICE Status decode_stream(const uint8_t* data, int64_t size, const int32_t* indexes,
+                                     int64_t n, int32_t skip_below, const DecodeTables& t,
+                                     int32_t* out) {
+  if (size < 8 || size % 4 != 0) return kBadSize;
+  rans64::WordReader reader{data, data + size, false};
+  uint64_t x = rans64::dec_init(reader);
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t r = indexes[i];
+    if (r < 0 || r >= t.num_rows) return kBadIndex;
+    if (r < skip_below) {
+      out[i] = 0;
+      continue;
+    }
+    const int32_t* row = t.cdf + r * t.cdf_stride;
+    const int32_t max = t.cdf_length[r] - 2;
+    const uint32_t cum = static_cast<uint32_t>(x) & ((1u << rans64::kPrecision) - 1);
+    int32_t s = t.lut[r * kLutSize + (cum >> (rans64::kPrecision - kLutBits))];
+    while (static_cast<uint32_t>(row[s + 1]) <= cum) ++s;  // ends: row[max + 1] = 2^16 > cum
+    rans64::dec_advance(x, reader, row[s], row[s + 1] - row[s]);
+    int64_t value = s;
+    if (s == max) {
+      const uint32_t count = rans64::dec_get_bits(x, reader);
+      if (count > kMaxNibbles) return kCorrupt;
+      uint32_t raw = 0;
+      for (uint32_t j = 0; j < count; ++j) {
+        raw |= rans64::dec_get_bits(x, reader) << (j * rans64::kBypassBits);
+      }
+      if (raw >> 31) return kCorrupt;
+      value = (raw & 1) ? -static_cast<int64_t>(raw >> 1) - 1 : static_cast<int64_t>(raw >> 1) + max;
+    }
+    if (reader.overrun) return kTruncated;
+    value += t.offset[r];
+    if (value < INT32_MIN || value > INT32_MAX) return kCorrupt;
+    out[i] = static_cast<int32_t>(value);
+  }
+  if (reader.overrun) return kTruncated;
+  if (x != rans64::kLower || reader.ptr != reader.end) return kCorrupt;
+  return kOk;
+}
+
+}  // namespace compressai_stream
+}  // namespace ecc

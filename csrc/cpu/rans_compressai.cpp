@@ -1,0 +1,146 @@
+// CPU implementation of ecc::rans_encode / ecc::rans_decode (`compressai` format):
+// the per-stream procedures of common/compressai_stream.h, threaded over streams.
+#include <ATen/Parallel.h>
+#include <torch/library.h>
+
+#include <cstring>
+#include <vector>
+
+#include "../checks.h"
+#include "../common/compressai_stream.h"
+
+namespace ecc {
+namespace {
+
+using namespace compressai_stream;
+
+// Checks every row and builds the encoder's packed per-slot symbols.
+struct CpuEncodeTables {
+  std::vector<rans64::EncSymbol> symbols;
+  std::vector<int64_t> row_start;
+  EncodeTables view;
+
+  CpuEncodeTables(const at::Tensor& cdf, const at::Tensor& cdf_length, const at::Tensor& offset) {
+    const int64_t rows = cdf.size(0), stride = cdf.size(1);
+    const int32_t* c = cdf.data_ptr<int32_t>();
+    const int32_t* len = cdf_length.data_ptr<int32_t>();
+    row_start.resize(rows + 1, 0);
+    for (int64_t r = 0; r < rows; ++r) {
+      check_bad_cdf_row("rans_encode", r, cdf_row_is_valid(c + r * stride, len[r], stride));
+      row_start[r + 1] = row_start[r] + len[r] - 1;
+    }
+    symbols.resize(row_start[rows]);
+    at::parallel_for(0, rows, 8, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        build_enc_symbols(c + r * stride, len[r], symbols.data() + row_start[r]);
+      }
+    });
+    view = {symbols.data(), row_start.data(), len, offset.data_ptr<int32_t>(),
+            static_cast<int32_t>(rows)};
+  }
+};
+
+// Checks every row and builds the decoder's per-row bucket tables.
+struct CpuDecodeTables {
+  std::vector<uint16_t> lut;
+  DecodeTables view;
+
+  CpuDecodeTables(const at::Tensor& cdf, const at::Tensor& cdf_length, const at::Tensor& offset) {
+    const int64_t rows = cdf.size(0), stride = cdf.size(1);
+    const int32_t* c = cdf.data_ptr<int32_t>();
+    const int32_t* len = cdf_length.data_ptr<int32_t>();
+    for (int64_t r = 0; r < rows; ++r) {
+      check_bad_cdf_row("rans_decode", r, cdf_row_is_valid(c + r * stride, len[r], stride));
+    }
+    lut.resize(rows * kLutSize);
+    at::parallel_for(0, rows, 8, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) build_decode_lut(c + r * stride, len[r], &lut[r * kLutSize]);
+    });
+    view = {c, stride, lut.data(), len, offset.data_ptr<int32_t>(), static_cast<int32_t>(rows)};
+  }
+};
+
+std::tuple<at::Tensor, at::Tensor> rans_encode_cpu(const at::Tensor& symbols,
+                                                   const at::Tensor& indexes, const at::Tensor& cdf,
+                                                   const at::Tensor& cdf_length,
+                                                   const at::Tensor& offset, int64_t skip_below) {
+  const char* op = "rans_encode";
+  const at::Device device = symbols.device();
+  check_tensor(symbols, op, "symbols", at::kInt, 2, device);
+  check_tensor(indexes, op, "indexes", at::kInt, 2, device);
+  TORCH_CHECK(symbols.sizes() == indexes.sizes(), op, ": symbols ", symbols.sizes(),
+              " and indexes ", indexes.sizes(), " must have the same shape");
+  check_table_tensors(op, cdf, cdf_length, offset, device);
+  const CpuEncodeTables tables(cdf, cdf_length, offset);
+
+  const int64_t num_streams = symbols.size(0), n = symbols.size(1);
+  const int64_t capacity = max_words(n);  // words per stream
+  at::Tensor buffer = at::empty({num_streams * capacity * 4}, symbols.options().dtype(at::kByte));
+  at::Tensor sizes = at::empty({num_streams}, symbols.options().dtype(at::kLong));
+  uint32_t* words = reinterpret_cast<uint32_t*>(buffer.data_ptr<uint8_t>());
+  int64_t* size = sizes.data_ptr<int64_t>();
+  std::vector<int32_t> status(num_streams);
+  const int32_t skip = clamp_skip_below(skip_below);
+
+  at::parallel_for(0, num_streams, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      uint32_t* region = words + b * capacity;
+      uint32_t* first = nullptr;
+      status[b] = encode_stream(symbols.data_ptr<int32_t>() + b * n,
+                                indexes.data_ptr<int32_t>() + b * n, n, skip, tables.view, region,
+                                region + capacity, &first);
+      size[b] = status[b] == kOk ? (region + capacity - first) * 4 : 0;
+    }
+  });
+  check_stream_status(op, status.data(), num_streams, cdf.size(0));
+
+  // Pack the streams to the front, in order. Stream b ends at the end of region b, and its
+  // packed position is at or before region b's start, so no move overwrites unmoved data.
+  uint8_t* bytes = buffer.data_ptr<uint8_t>();
+  int64_t packed = 0;
+  for (int64_t b = 0; b < num_streams; ++b) {
+    std::memmove(bytes + packed, bytes + (b + 1) * capacity * 4 - size[b], size[b]);
+    packed += size[b];
+  }
+  return {buffer, sizes};
+}
+
+at::Tensor rans_decode_cpu(const at::Tensor& data, const at::Tensor& sizes,
+                           const at::Tensor& indexes, const at::Tensor& cdf,
+                           const at::Tensor& cdf_length, const at::Tensor& offset,
+                           int64_t skip_below) {
+  const char* op = "rans_decode";
+  const at::Device device = data.device();
+  check_tensor(data, op, "data", at::kByte, 1, device);
+  check_tensor(sizes, op, "sizes", at::kLong, 1, device);
+  check_tensor(indexes, op, "indexes", at::kInt, 2, device);
+  check_table_tensors(op, cdf, cdf_length, offset, device);
+  const int64_t num_streams = indexes.size(0), n = indexes.size(1);
+  TORCH_CHECK(sizes.size(0) == num_streams, op, ": sizes has ", sizes.size(0),
+              " entries but indexes has ", num_streams, " streams (rows)");
+  const std::vector<int64_t> start = stream_starts(op, sizes, data.numel());
+  const int64_t* size = sizes.data_ptr<int64_t>();
+  const CpuDecodeTables tables(cdf, cdf_length, offset);
+
+  at::Tensor out = at::empty_like(indexes);
+  std::vector<int32_t> status(num_streams);
+  const int32_t skip = clamp_skip_below(skip_below);
+  at::parallel_for(0, num_streams, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      status[b] = decode_stream(data.data_ptr<uint8_t>() + start[b], size[b],
+                                indexes.data_ptr<int32_t>() + b * n, n, skip, tables.view,
+                                out.data_ptr<int32_t>() + b * n);
+    }
+  });
+  check_stream_status(op, status.data(), num_streams, cdf.size(0));
+  return out;
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(ecc, CPU, m) {
+  m.impl("rans_encode", &rans_encode_cpu);
+  m.impl("rans_decode", &rans_decode_cpu);
+}
+
+}  // namespace ecc

@@ -1,0 +1,30 @@
+// The one list of ecc's op schemas. Backends (csrc/cpu/, csrc/cuda/) only register
+// implementations; the dispatcher picks the device. Python wrappers: ecc/ops.py.
+#include <Python.h>
+#include <torch/library.h>
+
+#include "version.h"
+
+TORCH_LIBRARY(ecc, m) {
+  // scales (S,) float32 -> cdf (S, Lmax) int32, cdf_length (S,) int32, offset (S,) int32:
+  // CompressAI's GaussianConditional tables (tail mass 1e-9, 16-bit precision).
+  m.def("gaussian_cdf_table(Tensor scales) -> (Tensor cdf, Tensor cdf_length, Tensor offset)");
+  // symbols, indexes (B, N) int32 -> buffer uint8 (worst case), sizes (B,) int64. The B
+  // `compressai`-format streams lie back to back at the start of buffer.
+  m.def(
+      "rans_encode(Tensor symbols, Tensor indexes, Tensor cdf, Tensor cdf_length, "
+      "Tensor offset, int skip_below) -> (Tensor buffer, Tensor sizes)");
+  // data uint8 (sum(sizes),), sizes (B,) int64, indexes (B, N) int32 -> symbols (B, N) int32.
+  m.def(
+      "rans_decode(Tensor data, Tensor sizes, Tensor indexes, Tensor cdf, Tensor cdf_length, "
+      "Tensor offset, int skip_below) -> Tensor");
+  // CUDA runtime version the extension was built with (e.g. 13000), or 0 without CUDA.
+  m.def("cuda_version() -> int", [] { return static_cast<int64_t>(ECC_CUDA_VERSION); });
+}
+
+// `import ecc._C` loads this library, which runs the registrations above. The module itself is
+// empty: every entry point is a torch op (torch.ops.ecc.*).
+extern "C" PyObject* PyInit__C(void) {
+  static PyModuleDef module = {PyModuleDef_HEAD_INIT, "_C", nullptr, -1, nullptr};
+  return PyModule_Create(&module);
+}

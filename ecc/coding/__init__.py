@@ -1,0 +1,5 @@
+"""Entropy-coding backends: the native ops (``ecc.ops``) and the pure-Python reference."""
+
+from . import reference
+
+__all__ = ["reference"]

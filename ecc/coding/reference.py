@@ -1,0 +1,206 @@
+"""Pure-Python reference of ecc's `compressai` stream format and Gaussian CDF tables.
+
+Short and readable on purpose: this is the oracle every native backend is tested against byte
+for byte, and the baseline in the benchmarks. The format (CompressAI's rans64 coder) in brief:
+
+* 64-bit state x in [2^31, 2^63), 16-bit probabilities, 32-bit little-endian output words.
+* Each symbol is looked up in its CDF row; values outside the row's last-but-one slot use the
+  last slot (the escape) followed by 4-bit bypass items: the nibble count, then the nibbles of
+  ``raw`` (``-2v-1`` below the table, ``2(v-max)`` above it), least significant first.
+* Items are put in reverse order; the stream is the flushed state (low word, high word) followed
+  by the emitted words in the order the decoder reads them.
+* Entropy skip: elements whose index is below ``skip_below`` are not coded and decode to 0.
+
+See docs/format.md for the byte layout.
+"""
+
+from __future__ import annotations
+
+import bisect
+import struct
+from typing import Sequence
+
+import torch
+
+PRECISION = 16
+LOWER = 1 << 31  # the state's lower bound
+WORD_MASK = (1 << 32) - 1
+BYPASS_BITS = 4
+MAX_NIBBLES = 8  # raw < 2^31
+MAX_RAW_MAGNITUDE = 1 << 30
+# float32(-Phi^-1(tail_mass / 2)) for tail_mass = 1e-9, as CompressAI's float32 product uses it
+TAIL_MULTIPLIER = float.fromhex("0x1.870094p+2")
+
+
+def _nibble_count(raw: int) -> int:
+    return (raw.bit_length() + BYPASS_BITS - 1) // BYPASS_BITS
+
+
+def _items(symbols, indexes, cdfs, cdf_lengths, offsets, skip_below):
+    """(start, freq, scale_bits) of every coder put, in decoding order."""
+    items = []
+    for symbol, r in zip(symbols, indexes):
+        if not 0 <= r < len(cdfs):
+            raise ValueError(f"index {r} is outside [0, {len(cdfs)}), the number of cdf rows")
+        if r < skip_below:
+            continue
+        row, top = cdfs[r], cdf_lengths[r] - 2
+        v, raw = symbol - offsets[r], None
+        if v < 0:
+            v, raw = top, -2 * v - 1
+        elif v >= top:
+            v, raw = top, 2 * (v - top)
+        items.append((row[v], row[v + 1] - row[v], PRECISION))
+        if raw is not None:
+            if raw >= 2 * MAX_RAW_MAGNITUDE:
+                raise ValueError(f"symbol {symbol} is too far outside its table to code")
+            count = _nibble_count(raw)
+            items.append((count, 1, BYPASS_BITS))
+            items += [((raw >> (BYPASS_BITS * j)) & 15, 1, BYPASS_BITS) for j in range(count)]
+    return items
+
+
+def encode_stream(
+    symbols: Sequence[int],
+    indexes: Sequence[int],
+    cdfs: Sequence[Sequence[int]],
+    cdf_lengths: Sequence[int],
+    offsets: Sequence[int],
+    skip_below: int = -1,
+) -> bytes:
+    """One `compressai`-format stream, as CompressAI's ``encode_with_indexes`` (skip off)."""
+    x, words = LOWER, []
+    for start, freq, bits in reversed(_items(symbols, indexes, cdfs, cdf_lengths, offsets, skip_below)):
+        if x >= ((LOWER >> bits) << 32) * freq:  # renormalise: emit the low word
+            words.append(x & WORD_MASK)
+            x >>= 32
+        x = ((x // freq) << bits) + x % freq + start
+    words += [x >> 32, x & WORD_MASK]  # the flush, written last and read first
+    return struct.pack(f"<{len(words)}I", *reversed(words))
+
+
+class _Decoder:
+    """Reads one stream; raises ValueError on truncated or impossible data."""
+
+    def __init__(self, data: bytes):
+        if len(data) < 8 or len(data) % 4:
+            raise ValueError(f"a stream is a multiple of 4 bytes of at least 8, got {len(data)}")
+        self.words = struct.unpack(f"<{len(data) // 4}I", data)
+        self.x = self.words[0] | self.words[1] << 32
+        self.pos = 2
+
+    def advance(self, start: int, freq: int, bits: int) -> None:
+        self.x = freq * (self.x >> bits) + (self.x & ((1 << bits) - 1)) - start
+        if self.x < LOWER:
+            if self.pos == len(self.words):
+                raise ValueError("stream is truncated: decoding needs more bytes than its size")
+            self.x = (self.x << 32) | self.words[self.pos]
+            self.pos += 1
+
+    def bits(self) -> int:
+        value = self.x & 15
+        self.advance(value, 1, BYPASS_BITS)
+        return value
+
+
+def decode_stream(
+    data: bytes,
+    indexes: Sequence[int],
+    cdfs: Sequence[Sequence[int]],
+    cdf_lengths: Sequence[int],
+    offsets: Sequence[int],
+    skip_below: int = -1,
+) -> list[int]:
+    """Symbols of one stream; skipped elements decode to 0."""
+    dec, out = _Decoder(data), []
+    for r in indexes:
+        if not 0 <= r < len(cdfs):
+            raise ValueError(f"index {r} is outside [0, {len(cdfs)}), the number of cdf rows")
+        if r < skip_below:
+            out.append(0)
+            continue
+        row, top = cdfs[r], cdf_lengths[r] - 2
+        cum = dec.x & ((1 << PRECISION) - 1)
+        s = bisect.bisect_right(row, cum, 0, cdf_lengths[r]) - 1
+        dec.advance(row[s], row[s + 1] - row[s], PRECISION)
+        value = s
+        if s == top:
+            count = dec.bits()
+            if count > MAX_NIBBLES:
+                raise ValueError("stream is corrupt: impossible bypass length")
+            raw = sum(dec.bits() << (BYPASS_BITS * j) for j in range(count))
+            if raw >= 2 * MAX_RAW_MAGNITUDE:
+                raise ValueError("stream is corrupt: impossible bypass value")
+            value = -(raw >> 1) - 1 if raw & 1 else (raw >> 1) + top
+        out.append(value + offsets[r])
+    if dec.x != LOWER or dec.pos != len(dec.words):
+        raise ValueError("stream is corrupt, or was not encoded with these indexes and tables")
+    return out
+
+
+def _table_lists(cdf: torch.Tensor, cdf_length: torch.Tensor, offset: torch.Tensor):
+    return cdf.tolist(), cdf_length.tolist(), offset.tolist()
+
+
+def rans_encode(symbols, indexes, cdf, cdf_length, offset, skip_below: int = -1):
+    """Same contract as :func:`ecc.ops.rans_encode`: (B, N) or (N,) int32 -> (data, sizes)."""
+    tables = _table_lists(cdf, cdf_length, offset)
+    rows_s, rows_i = symbols.reshape(-1, symbols.shape[-1]).tolist(), indexes.reshape(-1, indexes.shape[-1]).tolist()
+    streams = [encode_stream(s, i, *tables, skip_below) for s, i in zip(rows_s, rows_i)]
+    data = torch.frombuffer(bytearray(b"".join(streams)), dtype=torch.uint8)
+    return data, torch.tensor([len(s) for s in streams], dtype=torch.int64)
+
+
+def rans_decode(data, sizes, indexes, cdf, cdf_length, offset, skip_below: int = -1):
+    """Same contract as :func:`ecc.ops.rans_decode`: returns int32 symbols shaped like indexes."""
+    tables = _table_lists(cdf, cdf_length, offset)
+    raw, rows, out, start = bytes(data.tolist()), indexes.reshape(-1, indexes.shape[-1]).tolist(), [], 0
+    for size, row in zip(sizes.tolist(), rows):
+        out.append(decode_stream(raw[start : start + size], row, *tables, skip_below))
+        start += size
+    return torch.tensor(out, dtype=torch.int32).reshape(indexes.shape)
+
+
+def pmf_to_quantized_cdf(pmf: Sequence[float]) -> list[int]:
+    """CompressAI's ``pmf_to_quantized_cdf`` at 16-bit precision (``pmf`` as float32 values)."""
+    freq = [int(p * (1 << PRECISION) + 0.5) for p in pmf]  # std::round (p >= 0); exact in double
+    total = sum(freq)
+    cdf = [0]
+    for f in freq:
+        cdf.append(cdf[-1] + ((1 << PRECISION) * f) // total)
+    cdf[-1] = 1 << PRECISION
+    for i in range(len(cdf) - 1):  # zero frequencies steal from the smallest one > 1
+        if cdf[i] == cdf[i + 1]:
+            gaps = [(cdf[j + 1] - cdf[j], j) for j in range(len(cdf) - 1) if cdf[j + 1] - cdf[j] > 1]
+            _, steal = min(gaps)
+            if steal < i:
+                for j in range(steal + 1, i + 1):
+                    cdf[j] -= 1
+            else:
+                for j in range(i + 1, steal + 1):
+                    cdf[j] += 1
+    return cdf
+
+
+def gaussian_cdf_table(scales: torch.Tensor):
+    """CompressAI's ``GaussianConditional.update()`` tables, as :func:`ecc.ops.gaussian_cdf_table`.
+
+    The same float32 torch operations on the same [S, max_length] matrix as CompressAI, so torch's
+    CPU erfc (SLEEF) is used exactly as there.
+    """
+    scales = scales.float().cpu()
+    center = torch.ceil(scales * TAIL_MULTIPLIER).int()
+    length = 2 * center + 1
+    samples = (torch.arange(int(length.max())).int() - center[:, None]).abs().float()
+
+    def cumulative(t):
+        return 0.5 * torch.erfc(-(2**-0.5) * t)
+
+    upper = cumulative((0.5 - samples) / scales[:, None])
+    lower = cumulative((-0.5 - samples) / scales[:, None])
+    pmf, tail = (upper - lower).tolist(), (2 * lower[:, 0]).tolist()
+    rows = [pmf_to_quantized_cdf(p[:n] + [t]) for p, n, t in zip(pmf, length.tolist(), tail)]
+    cdf = torch.zeros(len(rows), int(length.max()) + 2, dtype=torch.int32)
+    for r, row in enumerate(rows):
+        cdf[r, : len(row)] = torch.tensor(row, dtype=torch.int32)
+    return cdf, length + 2, -center

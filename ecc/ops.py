@@ -1,0 +1,152 @@
+"""Typed Python wrappers of ecc's kernels (``torch.ops.ecc.*``) with their fake implementations.
+
+Tensors in, tensors out. Every op runs on the device of its inputs (CPU always; CUDA when ecc
+was built with it) and gives identical results on every device.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from . import _C  # noqa: F401  (loads the library that registers torch.ops.ecc)
+
+__all__ = ["cuda_version", "gaussian_cdf_table", "rans_encode", "rans_decode", "max_stream_bytes"]
+
+
+def cuda_version() -> int:
+    """CUDA runtime version ecc was built with (e.g. 13000 for 13.0), or 0 for a CPU-only build."""
+    return torch.ops.ecc.cuda_version()
+
+
+def _check_device(*tensors: torch.Tensor) -> None:
+    if any(t.is_cuda for t in tensors) and cuda_version() == 0:
+        raise RuntimeError(
+            "ecc was built without CUDA, so its ops take CPU tensors only. Move the inputs to the "
+            "CPU, or rebuild ecc where torch has CUDA: pip install --no-build-isolation ."
+        )
+
+
+def max_stream_bytes(n: int) -> int:
+    """Worst-case bytes of one `compressai`-format stream of ``n`` elements (the kernels' bound)."""
+    return ((n * 53 + 31) // 32 + 3) * 4
+
+
+# --- gaussian_cdf_table -------------------------------------------------------------------------
+
+
+def gaussian_cdf_table(scales: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Quantized Gaussian CDF tables, exactly CompressAI's ``GaussianConditional.update()``.
+
+    Args:
+        scales: (S,) float32 standard deviations, each in (0, ~5363].
+    Returns:
+        cdf (S, Lmax) int32 rows zero-padded to Lmax = max cdf_length; cdf_length (S,) int32;
+        offset (S,) int32 (the symbol value of each row's first slot). Same device as ``scales``.
+    """
+    _check_device(scales)
+    return torch.ops.ecc.gaussian_cdf_table(scales.to(torch.float32).contiguous())
+
+
+@torch.library.register_fake("ecc::gaussian_cdf_table")
+def _(scales):
+    width = torch.library.get_ctx().new_dynamic_size()
+    rows = scales.shape[0]
+    return (
+        scales.new_empty((rows, width), dtype=torch.int32),
+        scales.new_empty((rows,), dtype=torch.int32),
+        scales.new_empty((rows,), dtype=torch.int32),
+    )
+
+
+# --- rans_encode ----------------------------------------------------------------------------------
+
+
+def rans_encode(
+    symbols: torch.Tensor,
+    indexes: torch.Tensor,
+    cdf: torch.Tensor,
+    cdf_length: torch.Tensor,
+    offset: torch.Tensor,
+    skip_below: int = -1,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Encode B independent `compressai`-format rANS streams.
+
+    With ``skip_below`` <= 0 each stream is byte-identical to CompressAI's
+    ``RansEncoder().encode_with_indexes(symbols[b], indexes[b], cdf, cdf_length, offset)``.
+
+    Args:
+        symbols: (B, N) or (N,) int32 values to code.
+        indexes: same shape, int32 row of the table for each symbol, in [0, S).
+        cdf, cdf_length, offset: the tables, as returned by :func:`gaussian_cdf_table`.
+        skip_below: entropy skip; elements whose index is below it are not coded.
+    Returns:
+        data (total,) uint8: the streams back to back; sizes (B,) int64 (or (1,) for 1-D input):
+        stream b is ``data[sizes[:b].sum() : sizes[:b + 1].sum()]``.
+    """
+    _check_device(symbols, indexes, cdf, cdf_length, offset)
+    buffer, sizes = torch.ops.ecc.rans_encode(
+        _as_streams(symbols).contiguous(),
+        _as_streams(indexes).contiguous(),
+        cdf.contiguous(),
+        cdf_length.contiguous(),
+        offset.contiguous(),
+        skip_below,
+    )
+    return buffer[: int(sizes.sum())].clone(), sizes
+
+
+@torch.library.register_fake("ecc::rans_encode")
+def _(symbols, indexes, cdf, cdf_length, offset, skip_below):
+    streams, n = symbols.shape
+    return (
+        symbols.new_empty((streams * max_stream_bytes(n),), dtype=torch.uint8),
+        symbols.new_empty((streams,), dtype=torch.int64),
+    )
+
+
+# --- rans_decode ----------------------------------------------------------------------------------
+
+
+def rans_decode(
+    data: torch.Tensor,
+    sizes: torch.Tensor,
+    indexes: torch.Tensor,
+    cdf: torch.Tensor,
+    cdf_length: torch.Tensor,
+    offset: torch.Tensor,
+    skip_below: int = -1,
+) -> torch.Tensor:
+    """Decode the streams made by :func:`rans_encode` (or by CompressAI's coder).
+
+    Args:
+        data: (total,) uint8, the streams back to back.
+        sizes: (B,) int64 bytes of each stream; they must add up to ``total``.
+        indexes: (B, N) or (N,) int32, the indexes used to encode.
+        cdf, cdf_length, offset, skip_below: as used to encode.
+    Returns:
+        symbols int32 shaped like ``indexes``; skipped elements are 0.
+    Raises:
+        RuntimeError naming the stream when one is truncated, corrupt or does not match.
+    """
+    _check_device(data, sizes, indexes, cdf, cdf_length, offset)
+    out = torch.ops.ecc.rans_decode(
+        data.contiguous(),
+        sizes.reshape(-1).contiguous(),
+        _as_streams(indexes).contiguous(),
+        cdf.contiguous(),
+        cdf_length.contiguous(),
+        offset.contiguous(),
+        skip_below,
+    )
+    return out.reshape(indexes.shape)
+
+
+@torch.library.register_fake("ecc::rans_decode")
+def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
+    return torch.empty_like(indexes)
+
+
+def _as_streams(t: torch.Tensor) -> torch.Tensor:
+    if t.dim() not in (1, 2):
+        raise ValueError(f"expected (B, N) streams or one (N,) stream, got shape {tuple(t.shape)}")
+    return t.reshape(1, -1) if t.dim() == 1 else t
