@@ -9,11 +9,11 @@ TORCH_LIBRARY(ecc, m) {
   // scales (S,) float32 -> cdf (S, Lmax) int32, cdf_length (S,) int32, offset (S,) int32:
   // CompressAI's GaussianConditional tables (tail mass 1e-9, 16-bit precision).
   m.def("gaussian_cdf_table(Tensor scales) -> (Tensor cdf, Tensor cdf_length, Tensor offset)");
-  // symbols, indexes (B, N) int32 -> buffer uint8 (worst case), sizes (B,) int64. The B
-  // `compressai`-format streams lie back to back at the start of buffer.
+  // symbols, indexes (B, N) int32 -> data (sum(sizes),) uint8, sizes (B,) int64: the B
+  // `compressai`-format streams back to back.
   m.def(
       "rans_encode(Tensor symbols, Tensor indexes, Tensor cdf, Tensor cdf_length, "
-      "Tensor offset, int skip_below) -> (Tensor buffer, Tensor sizes)");
+      "Tensor offset, int skip_below) -> (Tensor data, Tensor sizes)");
   // data uint8 (sum(sizes),), sizes (B,) int64, indexes (B, N) int32 -> symbols (B, N) int32.
   m.def(
       "rans_decode(Tensor data, Tensor sizes, Tensor indexes, Tensor cdf, Tensor cdf_length, "

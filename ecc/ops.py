@@ -10,7 +10,7 @@ import torch
 
 from . import _C  # noqa: F401  (loads the library that registers torch.ops.ecc)
 
-__all__ = ["cuda_version", "gaussian_cdf_table", "rans_encode", "rans_decode", "max_stream_bytes"]
+__all__ = ["cuda_version", "gaussian_cdf_table", "rans_encode", "rans_decode"]
 
 
 def cuda_version() -> int:
@@ -24,11 +24,6 @@ def _check_device(*tensors: torch.Tensor) -> None:
             "ecc was built without CUDA, so its ops take CPU tensors only. Move the inputs to the "
             "CPU, or rebuild ecc where torch has CUDA: pip install --no-build-isolation ."
         )
-
-
-def max_stream_bytes(n: int) -> int:
-    """Worst-case bytes of one `compressai`-format stream of ``n`` elements (the kernels' bound)."""
-    return ((n * 53 + 31) // 32 + 3) * 4
 
 
 # --- gaussian_cdf_table -------------------------------------------------------------------------
@@ -84,7 +79,7 @@ def rans_encode(
         stream b is ``data[sizes[:b].sum() : sizes[:b + 1].sum()]``.
     """
     _check_device(symbols, indexes, cdf, cdf_length, offset)
-    buffer, sizes = torch.ops.ecc.rans_encode(
+    return torch.ops.ecc.rans_encode(
         _as_streams(symbols).contiguous(),
         _as_streams(indexes).contiguous(),
         cdf.contiguous(),
@@ -92,15 +87,14 @@ def rans_encode(
         offset.contiguous(),
         skip_below,
     )
-    return buffer[: int(sizes.sum())].clone(), sizes
 
 
 @torch.library.register_fake("ecc::rans_encode")
 def _(symbols, indexes, cdf, cdf_length, offset, skip_below):
-    streams, n = symbols.shape
+    total = torch.library.get_ctx().new_dynamic_size()
     return (
-        symbols.new_empty((streams * max_stream_bytes(n),), dtype=torch.uint8),
-        symbols.new_empty((streams,), dtype=torch.int64),
+        symbols.new_empty((total,), dtype=torch.uint8),
+        symbols.new_empty((symbols.shape[0],), dtype=torch.int64),
     )
 
 

@@ -102,7 +102,7 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_cpu(const at::Tensor& symbols,
     std::memmove(bytes + packed, bytes + (b + 1) * capacity * 4 - size[b], size[b]);
     packed += size[b];
   }
-  return {buffer, sizes};
+  return {buffer.narrow(0, 0, packed).clone(), sizes};
 }
 
 at::Tensor rans_decode_cpu(const at::Tensor& data, const at::Tensor& sizes,
