@@ -13,16 +13,8 @@ import pytest
 import torch
 
 import ecc
-
-
-def scale_table() -> torch.Tensor:
-    """CompressAI's default scale table: 64 scales log-spaced over [0.11, 256]."""
-    return torch.exp(torch.linspace(math.log(0.11), math.log(256), 64))
-
-
-def scale_indexes(scales: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
-    """CompressAI's GaussianConditional.build_indexes: table entries (last excluded) below the scale."""
-    return torch.searchsorted(table[:-1], scales.clamp_min(0.11), side="left").int()
+from ecc.coding import default_scale_table as scale_table
+from ecc.coding import scale_indexes
 
 
 def gaussian_latent(n: int, seed: int, low: float = 0.11, high: float = 20.0, batch: int | None = None):

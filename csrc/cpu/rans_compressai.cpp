@@ -14,7 +14,8 @@ namespace {
 
 using namespace compressai_stream;
 
-// Checks every row and builds the encoder's packed per-slot symbols.
+// Checks every row and builds the encoder's packed per-slot symbols (serially: ~30k entries
+// for the default table, and waking the thread pool would cost more).
 struct CpuEncodeTables {
   std::vector<rans64::EncSymbol> symbols;
   std::vector<int64_t> row_start;
@@ -30,11 +31,9 @@ struct CpuEncodeTables {
       row_start[r + 1] = row_start[r] + len[r] - 1;
     }
     symbols.resize(row_start[rows]);
-    at::parallel_for(0, rows, 8, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; ++r) {
-        build_enc_symbols(c + r * stride, len[r], symbols.data() + row_start[r]);
-      }
-    });
+    for (int64_t r = 0; r < rows; ++r) {
+      build_enc_symbols(c + r * stride, len[r], symbols.data() + row_start[r]);
+    }
     view = {symbols.data(), row_start.data(), len, offset.data_ptr<int32_t>(),
             static_cast<int32_t>(rows)};
   }
@@ -53,9 +52,7 @@ struct CpuDecodeTables {
       check_bad_cdf_row("rans_decode", r, cdf_row_is_valid(c + r * stride, len[r], stride));
     }
     lut.resize(rows * kLutSize);
-    at::parallel_for(0, rows, 8, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; ++r) build_decode_lut(c + r * stride, len[r], &lut[r * kLutSize]);
-    });
+    for (int64_t r = 0; r < rows; ++r) build_decode_lut(c + r * stride, len[r], &lut[r * kLutSize]);
     view = {c, stride, lut.data(), len, offset.data_ptr<int32_t>(), static_cast<int32_t>(rows)};
   }
 };

@@ -40,21 +40,25 @@ struct EncodeBuffers {
   uint32_t* scratch;        // [num_streams, max_words(n)]: stream b is encoded to the end of row b
   int32_t* status;          // [num_streams] compressai_stream::Status
   int64_t* sizes;           // [num_streams] bytes of each stream (0 where status != kOk)
-  int64_t* packed_start;    // [num_streams] exclusive prefix sum of sizes
+  int64_t* ends;            // [num_streams] inclusive prefix sum of sizes: stream b's packed end
   void* scan_temp;          // CUB scan storage of rans_encode_scan_bytes(num_streams) bytes
   size_t scan_temp_bytes;
-  uint8_t* buffer;          // [num_streams * max_words(n) * 4]: the streams back to back at the front
 };
 
 // Bytes of scan storage launch_rans_encode needs for num_streams streams (no work is enqueued).
 cudaError_t rans_encode_scan_bytes(int64_t num_streams, size_t* bytes);
 
-// Encodes symbols/indexes [num_streams, n] (tables: device pointers) into out.buffer, as the CPU
-// op does: per-stream status and sizes, then the streams packed in order at the buffer's front.
+// Encodes symbols/indexes [num_streams, n] (tables: device pointers) into buf.scratch as the CPU
+// op does, writing buf.status, buf.sizes and buf.ends.
 cudaError_t launch_rans_encode(const int32_t* symbols, const int32_t* indexes, int64_t num_streams,
                                int64_t n, int32_t skip_below,
                                const compressai_stream::EncodeTables& tables,
-                               const EncodeBuffers& out, cudaStream_t stream);
+                               const EncodeBuffers& buf, cudaStream_t stream);
+
+// After launch_rans_encode succeeded for every stream: copies the streams back to back into
+// data [ends[num_streams - 1]] bytes, in stream order.
+cudaError_t launch_rans_pack(const EncodeBuffers& buf, int64_t num_streams, int64_t n,
+                             uint8_t* data, cudaStream_t stream);
 
 // Decodes stream b, bytes [start[b], start[b + 1]) of data, into out[b * n ..] with its
 // indexes [num_streams, n]; status [num_streams] per stream (tables: device pointers).

@@ -2,7 +2,8 @@
 // per-stream procedures of common/compressai_stream.h:
 //   table preparation   thread = cdf row    (cdf_row_is_valid, build_enc_symbols, build_decode_lut)
 //   encode              thread = stream     (encode_stream into the end of its scratch row)
-//   pack                CUB exclusive scan of the sizes, then block = stream copying its words
+//   pack                CUB inclusive scan of the sizes (stream ends), then block = stream
+//                       copying its words to the exactly-sized output
 //   decode              thread = stream     (decode_stream)
 #include <cub/cub.cuh>
 
@@ -53,15 +54,15 @@ __global__ void encode_streams(const int32_t* __restrict__ symbols, const int32_
   }
 }
 
-// Copies stream b's words to its packed position. Sizes are whole words, so every packed start
-// is a multiple of 4 bytes and the copy runs on aligned uint32 words.
+// Copies stream b's words to its packed position ends[b] - sizes[b]. Sizes are whole words, so
+// every packed position is a multiple of 4 bytes and the copy runs on aligned uint32 words.
 __global__ void pack_streams(const uint32_t* __restrict__ scratch, int64_t capacity,
-                             const int64_t* __restrict__ sizes, const int64_t* __restrict__ packed_start,
+                             const int64_t* __restrict__ sizes, const int64_t* __restrict__ ends,
                              int64_t num_streams, uint32_t* __restrict__ out) {
   for (int64_t b = blockIdx.x; b < num_streams; b += gridDim.x) {
     const int64_t words = sizes[b] / 4;
     const uint32_t* src = scratch + (b + 1) * capacity - words;
-    uint32_t* dst = out + packed_start[b] / 4;
+    uint32_t* dst = out + ends[b] / 4 - words;
     for (int64_t i = threadIdx.x; i < words; i += blockDim.x) dst[i] = src[i];
   }
 }
@@ -107,27 +108,31 @@ cudaError_t launch_build_decode_luts(const int32_t* cdf, const int32_t* cdf_leng
 
 cudaError_t rans_encode_scan_bytes(int64_t num_streams, size_t* bytes) {
   *bytes = 0;
-  return cub::DeviceScan::ExclusiveSum(nullptr, *bytes, static_cast<const int64_t*>(nullptr),
+  return cub::DeviceScan::InclusiveSum(nullptr, *bytes, static_cast<const int64_t*>(nullptr),
                                        static_cast<int64_t*>(nullptr), num_streams);
 }
 
 cudaError_t launch_rans_encode(const int32_t* symbols, const int32_t* indexes, int64_t num_streams,
                                int64_t n, int32_t skip_below, const EncodeTables& tables,
-                               const EncodeBuffers& out, cudaStream_t stream) {
+                               const EncodeBuffers& buf, cudaStream_t stream) {
   if (num_streams == 0) return cudaSuccess;
   encode_streams<<<serial_blocks(num_streams), grid::kSerialThreads, 0, stream>>>(
-      symbols, indexes, num_streams, n, skip_below, tables, out.scratch, out.status, out.sizes);
-  cudaError_t err = cudaGetLastError();
+      symbols, indexes, num_streams, n, skip_below, tables, buf.scratch, buf.status, buf.sizes);
+  const cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess) return err;
   // A null scan_temp would turn the scan into a size query and silently skip it.
-  if (out.scan_temp == nullptr) return cudaErrorInvalidValue;
-  size_t scan_bytes = out.scan_temp_bytes;
-  err = cub::DeviceScan::ExclusiveSum(out.scan_temp, scan_bytes, out.sizes, out.packed_start,
-                                      num_streams, stream);
-  if (err != cudaSuccess) return err;
+  if (buf.scan_temp == nullptr) return cudaErrorInvalidValue;
+  size_t scan_bytes = buf.scan_temp_bytes;
+  return cub::DeviceScan::InclusiveSum(buf.scan_temp, scan_bytes, buf.sizes, buf.ends, num_streams,
+                                       stream);
+}
+
+cudaError_t launch_rans_pack(const EncodeBuffers& buf, int64_t num_streams, int64_t n,
+                             uint8_t* data, cudaStream_t stream) {
+  if (num_streams == 0) return cudaSuccess;
   pack_streams<<<grid::blocks(num_streams, 1), grid::kCopyThreads, 0, stream>>>(
-      out.scratch, max_words(n), out.sizes, out.packed_start, num_streams,
-      reinterpret_cast<uint32_t*>(out.buffer));
+      buf.scratch, max_words(n), buf.sizes, buf.ends, num_streams,
+      reinterpret_cast<uint32_t*>(data));
   return cudaGetLastError();
 }
 

@@ -1,0 +1,166 @@
+// CUDA implementations of ecc::gaussian_cdf_table, ecc::rans_encode and ecc::rans_decode: the
+// CPU ops' boundary checks (checks.h, same messages), then the kernels of cdf_table.cu and
+// rans_compressai.cu (launch.h) on the current stream under a device guard. Device scratch is
+// allocated as torch tensors (caching allocator). Only small per-row / per-stream arrays cross
+// to the host: scales (checks, offsets), row validity and cdf_length, sizes (decode), statuses.
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#include <torch/library.h>
+
+#include <vector>
+
+#include "../checks.h"
+#include "host_tables.h"
+#include "launch.h"
+
+namespace ecc {
+namespace {
+
+using namespace compressai_stream;
+
+void check_cuda(const char* op, const char* step, cudaError_t err) {
+  TORCH_CHECK(err == cudaSuccess, op, ": CUDA error in ", step, ": ", cudaGetErrorString(err));
+}
+
+// A host vector as an int64 tensor on `device` (a blocking copy, so `values` may go right after).
+at::Tensor to_device(const std::vector<int64_t>& values, const at::Device& device) {
+  const at::Tensor host = at::from_blob(const_cast<int64_t*>(values.data()),
+                                        {static_cast<int64_t>(values.size())}, at::kLong);
+  return host.to(device);
+}
+
+// Checks every cdf row on the device; raises for the first invalid one, as the CPU ops do.
+void check_cdf_rows(const char* op, const at::Tensor& cdf, const at::Tensor& cdf_length,
+                    cudaStream_t stream) {
+  const at::Tensor valid = at::empty_like(cdf_length);
+  check_cuda(op, "cdf row check",
+             launch_validate_cdf_rows(cdf.data_ptr<int32_t>(), cdf_length.data_ptr<int32_t>(),
+                                      cdf.size(0), cdf.size(1), valid.data_ptr<int32_t>(), stream));
+  const at::Tensor valid_host = valid.cpu();
+  const int32_t* flag = valid_host.data_ptr<int32_t>();
+  for (int64_t r = 0; r < cdf.size(0); ++r) check_bad_cdf_row(op, r, flag[r] != 0);
+}
+
+void check_statuses(const char* op, const at::Tensor& status, int64_t num_rows) {
+  const at::Tensor status_host = status.cpu();
+  check_stream_status(op, status_host.data_ptr<int32_t>(), status.size(0), num_rows);
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> gaussian_cdf_table_cuda(const at::Tensor& scales) {
+  const char* op = "gaussian_cdf_table";
+  check_tensor(scales, op, "scales", at::kFloat, 1, scales.device());
+  const c10::cuda::CUDAGuard guard(scales.device());
+  const auto [offset, stride] = gaussian_cdf_offsets(scales.cpu());
+
+  const int64_t num_rows = scales.size(0);
+  const at::TensorOptions int_options = scales.options().dtype(at::kInt);
+  at::Tensor cdf = at::zeros({num_rows, stride}, int_options);
+  at::Tensor cdf_length = at::empty({num_rows}, int_options);
+  at::Tensor freq = at::empty({num_rows, stride}, scales.options().dtype(at::kUInt32));
+  check_cuda(op, "gaussian_cdf_table kernel",
+             launch_gaussian_cdf_table(scales.data_ptr<float>(), num_rows, stride,
+                                       cdf.data_ptr<int32_t>(), cdf_length.data_ptr<int32_t>(),
+                                       freq.data_ptr<uint32_t>(), c10::cuda::getCurrentCUDAStream()));
+  return {cdf, cdf_length, offset.to(scales.device())};
+}
+
+std::tuple<at::Tensor, at::Tensor> rans_encode_cuda(const at::Tensor& symbols,
+                                                    const at::Tensor& indexes, const at::Tensor& cdf,
+                                                    const at::Tensor& cdf_length,
+                                                    const at::Tensor& offset, int64_t skip_below) {
+  const char* op = "rans_encode";
+  const at::Device device = symbols.device();
+  check_tensor(symbols, op, "symbols", at::kInt, 2, device);
+  check_tensor(indexes, op, "indexes", at::kInt, 2, device);
+  TORCH_CHECK(symbols.sizes() == indexes.sizes(), op, ": symbols ", symbols.sizes(),
+              " and indexes ", indexes.sizes(), " must have the same shape");
+  check_table_tensors(op, cdf, cdf_length, offset, device);
+  const c10::cuda::CUDAGuard guard(device);
+  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+  const at::TensorOptions options = symbols.options();
+
+  // Tables: every row checked, then row r's encoder symbols packed at row_start[r].
+  check_cdf_rows(op, cdf, cdf_length, stream);
+  const std::vector<int64_t> row_start_host = enc_row_starts(cdf_length.cpu());
+  const at::Tensor row_start = to_device(row_start_host, device);
+  const int64_t num_slots = row_start_host.back();
+  const at::Tensor enc_symbols = at::empty(
+      {num_slots * static_cast<int64_t>(sizeof(rans64::EncSymbol))}, options.dtype(at::kByte));
+  auto* enc = reinterpret_cast<rans64::EncSymbol*>(enc_symbols.data_ptr<uint8_t>());
+  check_cuda(op, "encoder table kernel",
+             launch_build_enc_symbols(cdf.data_ptr<int32_t>(), cdf_length.data_ptr<int32_t>(),
+                                      row_start.data_ptr<int64_t>(), cdf.size(0), cdf.size(1), enc,
+                                      stream));
+  const EncodeTables tables{enc, row_start.data_ptr<int64_t>(), cdf_length.data_ptr<int32_t>(),
+                            offset.data_ptr<int32_t>(), static_cast<int32_t>(cdf.size(0))};
+
+  const int64_t num_streams = symbols.size(0), n = symbols.size(1);
+  const int64_t capacity = max_words(n);  // words per stream
+  at::Tensor buffer = at::empty({num_streams * capacity * 4}, options.dtype(at::kByte));
+  at::Tensor sizes = at::empty({num_streams}, options.dtype(at::kLong));
+  const at::Tensor scratch = at::empty({num_streams * capacity}, options.dtype(at::kUInt32));
+  const at::Tensor status = at::empty({num_streams}, options.dtype(at::kInt));
+  const at::Tensor packed_start = at::empty({num_streams}, options.dtype(at::kLong));
+  size_t scan_bytes = 0;
+  check_cuda(op, "scan size query", rans_encode_scan_bytes(num_streams, &scan_bytes));
+  const at::Tensor scan_temp = at::empty(
+      {static_cast<int64_t>(std::max<size_t>(scan_bytes, 1))}, options.dtype(at::kByte));
+
+  const EncodeBuffers out{scratch.data_ptr<uint32_t>(), status.data_ptr<int32_t>(),
+                          sizes.data_ptr<int64_t>(),   packed_start.data_ptr<int64_t>(),
+                          scan_temp.data_ptr(),        static_cast<size_t>(scan_temp.numel()),
+                          buffer.data_ptr<uint8_t>()};
+  check_cuda(op, "encode kernels",
+             launch_rans_encode(symbols.data_ptr<int32_t>(), indexes.data_ptr<int32_t>(),
+                                num_streams, n, clamp_skip_below(skip_below), tables, out, stream));
+  check_statuses(op, status, cdf.size(0));
+  return {buffer, sizes};
+}
+
+at::Tensor rans_decode_cuda(const at::Tensor& data, const at::Tensor& sizes,
+                            const at::Tensor& indexes, const at::Tensor& cdf,
+                            const at::Tensor& cdf_length, const at::Tensor& offset,
+                            int64_t skip_below) {
+  const char* op = "rans_decode";
+  const at::Device device = data.device();
+  check_tensor(data, op, "data", at::kByte, 1, device);
+  check_tensor(sizes, op, "sizes", at::kLong, 1, device);
+  check_tensor(indexes, op, "indexes", at::kInt, 2, device);
+  check_table_tensors(op, cdf, cdf_length, offset, device);
+  const int64_t num_streams = indexes.size(0), n = indexes.size(1);
+  TORCH_CHECK(sizes.size(0) == num_streams, op, ": sizes has ", sizes.size(0),
+              " entries but indexes has ", num_streams, " streams (rows)");
+  const c10::cuda::CUDAGuard guard(device);
+  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+  const at::Tensor start = to_device(stream_starts(op, sizes.cpu(), data.numel()), device);
+
+  // Tables: every row checked, then each row's decode buckets.
+  check_cdf_rows(op, cdf, cdf_length, stream);
+  const at::Tensor lut = at::empty({cdf.size(0), kLutSize}, cdf.options().dtype(at::kUInt16));
+  check_cuda(op, "decoder table kernel",
+             launch_build_decode_luts(cdf.data_ptr<int32_t>(), cdf_length.data_ptr<int32_t>(),
+                                      cdf.size(0), cdf.size(1), lut.data_ptr<uint16_t>(), stream));
+  const DecodeTables tables{cdf.data_ptr<int32_t>(),        cdf.size(1),
+                            lut.data_ptr<uint16_t>(),       cdf_length.data_ptr<int32_t>(),
+                            offset.data_ptr<int32_t>(),     static_cast<int32_t>(cdf.size(0))};
+
+  at::Tensor out = at::empty_like(indexes);
+  const at::Tensor status = at::empty({num_streams}, indexes.options());
+  check_cuda(op, "decode kernel",
+             launch_rans_decode(data.data_ptr<uint8_t>(), start.data_ptr<int64_t>(),
+                                indexes.data_ptr<int32_t>(), num_streams, n,
+                                clamp_skip_below(skip_below), tables, out.data_ptr<int32_t>(),
+                                status.data_ptr<int32_t>(), stream));
+  check_statuses(op, status, cdf.size(0));
+  return out;
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(ecc, CUDA, m) {
+  m.impl("gaussian_cdf_table", &gaussian_cdf_table_cuda);
+  m.impl("rans_encode", &rans_encode_cuda);
+  m.impl("rans_decode", &rans_decode_cuda);
+}
+
+}  // namespace ecc
