@@ -38,9 +38,10 @@ def _extension():
     sources = ["csrc/ops.cpp", *sorted(glob.glob("csrc/cpu/*.cpp"))]
     optimize = ["-O0", "-g"] if _flag("ECC_DEBUG") else ["-O3", "-DNDEBUG"]
     # Deterministic float math: no fused multiply-add unless written as fmaf.
-    cxx = ["-std=c++17", "-ffp-contract=off", *optimize]
+    # -fopenmp: at::parallel_for is inlined into our code and runs serially without it.
+    cxx = ["-std=c++17", "-ffp-contract=off", "-fopenmp", *optimize]
     nvcc = ["-std=c++17", "-fmad=false", *optimize]
-    link = []
+    link = ["-fopenmp"]
     if _flag("ECC_SANITIZE"):
         cxx += ["-fsanitize=address,undefined", "-fno-omit-frame-pointer"]
         link += ["-fsanitize=address,undefined"]

@@ -8,6 +8,7 @@
 
 #include "../checks.h"
 #include "../common/compressai_stream.h"
+#include "../host_tables.h"
 
 namespace ecc {
 namespace {
@@ -25,11 +26,10 @@ struct CpuEncodeTables {
     const int64_t rows = cdf.size(0), stride = cdf.size(1);
     const int32_t* c = cdf.data_ptr<int32_t>();
     const int32_t* len = cdf_length.data_ptr<int32_t>();
-    row_start.resize(rows + 1, 0);
     for (int64_t r = 0; r < rows; ++r) {
       check_bad_cdf_row("rans_encode", r, cdf_row_is_valid(c + r * stride, len[r], stride));
-      row_start[r + 1] = row_start[r] + len[r] - 1;
     }
+    row_start = enc_row_starts(cdf_length);
     symbols.resize(row_start[rows]);
     for (int64_t r = 0; r < rows; ++r) {
       build_enc_symbols(c + r * stride, len[r], symbols.data() + row_start[r]);

@@ -2,7 +2,8 @@
 // CPU ops' boundary checks (checks.h, same messages), then the kernels of cdf_table.cu and
 // rans_compressai.cu (launch.h) on the current stream under a device guard. Device scratch is
 // allocated as torch tensors (caching allocator). Only small per-row / per-stream arrays cross
-// to the host: scales (checks, offsets), row validity and cdf_length, sizes (decode), statuses.
+// to the host: scales (checks, offsets), row validity and cdf_length, sizes (decode), statuses
+// and the encoded total (to size the output exactly, as the CPU op does).
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <torch/library.h>
@@ -10,7 +11,7 @@
 #include <vector>
 
 #include "../checks.h"
-#include "host_tables.h"
+#include "../host_tables.h"
 #include "launch.h"
 
 namespace ecc {
@@ -94,27 +95,30 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_cuda(const at::Tensor& symbols,
   const EncodeTables tables{enc, row_start.data_ptr<int64_t>(), cdf_length.data_ptr<int32_t>(),
                             offset.data_ptr<int32_t>(), static_cast<int32_t>(cdf.size(0))};
 
+  // Encode each stream into the end of its worst-case scratch row, check the statuses, then
+  // pack the streams back to back into exactly sum(sizes) bytes.
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
-  const int64_t capacity = max_words(n);  // words per stream
-  at::Tensor buffer = at::empty({num_streams * capacity * 4}, options.dtype(at::kByte));
-  at::Tensor sizes = at::empty({num_streams}, options.dtype(at::kLong));
-  const at::Tensor scratch = at::empty({num_streams * capacity}, options.dtype(at::kUInt32));
+  const at::Tensor scratch = at::empty({num_streams * max_words(n)}, options.dtype(at::kUInt32));
   const at::Tensor status = at::empty({num_streams}, options.dtype(at::kInt));
-  const at::Tensor packed_start = at::empty({num_streams}, options.dtype(at::kLong));
+  at::Tensor sizes = at::empty({num_streams}, options.dtype(at::kLong));
+  const at::Tensor ends = at::empty({num_streams}, options.dtype(at::kLong));
   size_t scan_bytes = 0;
   check_cuda(op, "scan size query", rans_encode_scan_bytes(num_streams, &scan_bytes));
   const at::Tensor scan_temp = at::empty(
       {static_cast<int64_t>(std::max<size_t>(scan_bytes, 1))}, options.dtype(at::kByte));
-
-  const EncodeBuffers out{scratch.data_ptr<uint32_t>(), status.data_ptr<int32_t>(),
-                          sizes.data_ptr<int64_t>(),   packed_start.data_ptr<int64_t>(),
-                          scan_temp.data_ptr(),        static_cast<size_t>(scan_temp.numel()),
-                          buffer.data_ptr<uint8_t>()};
-  check_cuda(op, "encode kernels",
+  const EncodeBuffers buf{scratch.data_ptr<uint32_t>(), status.data_ptr<int32_t>(),
+                          sizes.data_ptr<int64_t>(),    ends.data_ptr<int64_t>(),
+                          scan_temp.data_ptr(),         static_cast<size_t>(scan_temp.numel())};
+  check_cuda(op, "encode kernel",
              launch_rans_encode(symbols.data_ptr<int32_t>(), indexes.data_ptr<int32_t>(),
-                                num_streams, n, clamp_skip_below(skip_below), tables, out, stream));
+                                num_streams, n, clamp_skip_below(skip_below), tables, buf, stream));
   check_statuses(op, status, cdf.size(0));
-  return {buffer, sizes};
+
+  const int64_t total = num_streams == 0 ? 0 : ends[num_streams - 1].item<int64_t>();
+  at::Tensor data = at::empty({total}, options.dtype(at::kByte));
+  check_cuda(op, "pack kernel",
+             launch_rans_pack(buf, num_streams, n, data.data_ptr<uint8_t>(), stream));
+  return {data, sizes};
 }
 
 at::Tensor rans_decode_cuda(const at::Tensor& data, const at::Tensor& sizes,

@@ -1,6 +1,5 @@
 // Host-side table bookkeeping that the CPU and CUDA ops share: checking the scales of
 // gaussian_cdf_table (offsets, table stride) and placing each row's encoder symbols.
-// The CPU ops (csrc/cpu/) still compute both inline; this belongs beside csrc/checks.h.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -10,7 +9,7 @@
 #include <tuple>
 #include <vector>
 
-#include "../common/cdf.h"
+#include "common/cdf.h"
 
 namespace ecc {
 

@@ -1,0 +1,91 @@
+"""CUDA ops give the CPU ops' results bit for bit; streams cross devices. Skipped without a GPU."""
+
+import math
+
+import pytest
+import torch
+
+import ecc
+from ecc.testing import gaussian_latent
+
+from conftest import scale_table
+
+pytestmark = pytest.mark.skipif(
+    not torch.cuda.is_available() or ecc.ops.cuda_version() == 0, reason="needs a CUDA device and a CUDA build"
+)
+
+
+def on(device, tensors):
+    return tuple(t.to(device) for t in tensors)
+
+
+def test_tables_equal_cpu():
+    g = torch.Generator().manual_seed(0)
+    for scales in (scale_table(), torch.exp(torch.rand(200, generator=g) * math.log(3000 / 0.01) + math.log(0.01))):
+        cpu = ecc.ops.gaussian_cdf_table(scales)
+        cuda = ecc.ops.gaussian_cdf_table(scales.cuda())
+        assert all(c.is_cuda for c in cuda)
+        for a, b in zip(cpu, cuda):
+            assert torch.equal(a, b.cpu())
+
+
+@pytest.mark.parametrize("skip_below", [-1, 10, 64])
+@pytest.mark.parametrize("batch,n", [(1, 100000), (37, 3001), (256, 200), (3, 0)])
+def test_encode_bytes_equal_cpu_and_decode_across_devices(tables, batch, n, skip_below):
+    symbols, indexes = gaussian_latent(n, seed=batch + n, batch=batch)
+    symbols[:, ::97] += 500  # escapes
+    cpu = ecc.ops.rans_encode(symbols, indexes, *tables, skip_below=skip_below)
+    cuda_tables = on("cuda", tables)
+    cuda = ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), *cuda_tables, skip_below=skip_below)
+    assert cuda[0].is_cuda and cuda[1].is_cuda
+    assert torch.equal(cpu[0], cuda[0].cpu()) and torch.equal(cpu[1], cuda[1].cpu())
+    expected = torch.where(indexes >= skip_below, symbols, 0)
+    # encoded on CPU, decoded on CUDA, and the other way round
+    dec_cuda = ecc.ops.rans_decode(*on("cuda", cpu), indexes.cuda(), *cuda_tables, skip_below=skip_below)
+    dec_cpu = ecc.ops.rans_decode(*on("cpu", cuda), indexes, *tables, skip_below=skip_below)
+    assert torch.equal(dec_cuda.cpu(), expected) and torch.equal(dec_cpu, expected)
+
+
+def test_cuda_errors_match_cpu(tables):
+    symbols, indexes = gaussian_latent(1000, seed=3, batch=2)
+    cuda_tables = on("cuda", tables)
+    data, sizes = ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), *cuda_tables)
+    bad = indexes.clone()
+    bad[1, 5] = 64
+    with pytest.raises(RuntimeError, match="stream 1 has an index outside"):
+        ecc.ops.rans_encode(symbols.cuda(), bad.cuda(), *cuda_tables)
+    with pytest.raises(RuntimeError, match="stream 1 is (corrupt|truncated)"):
+        corrupted = data.clone()
+        corrupted[int(sizes[0]) + 12] ^= 0x5A
+        ecc.ops.rans_decode(corrupted, sizes, indexes.cuda(), *cuda_tables)
+    with pytest.raises(RuntimeError, match="sizes add up"):
+        ecc.ops.rans_decode(data, sizes + 4, indexes.cuda(), *cuda_tables)
+    cdf = cuda_tables[0].clone()
+    cdf[3, 2] = cdf[3, 1]
+    with pytest.raises(RuntimeError, match="cdf row 3 is not a valid quantized CDF"):
+        ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), cdf, *cuda_tables[1:])
+    with pytest.raises(RuntimeError, match="move all tensors to one device"):
+        ecc.ops.rans_encode(symbols.cuda(), indexes, *cuda_tables)
+
+
+def test_fuzz_decoder_on_cuda(tables):
+    g = torch.Generator().manual_seed(4)
+    indexes = gaussian_latent(500, seed=5, batch=64)[1]
+    streams = torch.randint(0, 256, (64, 400), generator=g, dtype=torch.uint8)
+    sizes = torch.full((64,), 400, dtype=torch.int64)
+    outcome = {}
+    for device in ("cpu", "cuda"):
+        try:
+            outcome[device] = ecc.ops.rans_decode(streams.reshape(-1).to(device), sizes.to(device), indexes.to(device), *on(device, tables)).cpu()
+        except RuntimeError as e:
+            outcome[device] = str(e)
+    assert outcome["cpu"] == outcome["cuda"] if isinstance(outcome["cpu"], str) else torch.equal(outcome["cpu"], outcome["cuda"])
+
+
+def test_opcheck_on_cuda(tables):
+    symbols, indexes = gaussian_latent(300, seed=6, batch=3)
+    cuda_tables = on("cuda", tables)
+    torch.library.opcheck(torch.ops.ecc.gaussian_cdf_table.default, (scale_table().cuda(),))
+    torch.library.opcheck(torch.ops.ecc.rans_encode.default, (symbols.cuda(), indexes.cuda(), *cuda_tables, -1))
+    data, sizes = ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), *cuda_tables)
+    torch.library.opcheck(torch.ops.ecc.rans_decode.default, (data, sizes, indexes.cuda(), *cuda_tables, -1))
