@@ -39,8 +39,10 @@ def _extension():
     optimize = ["-O0", "-g"] if _flag("ECC_DEBUG") else ["-O3", "-DNDEBUG"]
     # Deterministic float math: no fused multiply-add unless written as fmaf.
     # -fopenmp: at::parallel_for is inlined into our code and runs serially without it.
-    cxx = ["-std=c++17", "-ffp-contract=off", "-fopenmp", *optimize]
-    nvcc = ["-std=c++17", "-fmad=false", *optimize]
+    # No -std here: torch.utils.cpp_extension picks the standard torch itself was built with
+    # (mixing them breaks inline c10 code at run time).
+    cxx = ["-ffp-contract=off", "-fopenmp", *optimize]
+    nvcc = ["-fmad=false", *optimize]
     link = ["-fopenmp"]
     if _flag("ECC_SANITIZE"):
         cxx += ["-fsanitize=address,undefined", "-fno-omit-frame-pointer"]

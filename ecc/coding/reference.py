@@ -185,8 +185,9 @@ def pmf_to_quantized_cdf(pmf: Sequence[float]) -> list[int]:
 def gaussian_cdf_table(scales: torch.Tensor):
     """CompressAI's ``GaussianConditional.update()`` tables, as :func:`ecc.ops.gaussian_cdf_table`.
 
-    The same float32 torch operations on the same [S, max_length] matrix as CompressAI, so torch's
-    CPU erfc (SLEEF) is used exactly as there.
+    The same float32 torch operations on the same [S, max_length] matrix as CompressAI, so it
+    inherits torch's erfc exactly as CompressAI does (MKL's vmsErfc in x86 wheels, SLEEF
+    elsewhere). The native op uses SLEEF's algorithm on every device; see docs/format.md.
     """
     scales = scales.float().cpu()
     center = torch.ceil(scales * TAIL_MULTIPLIER).int()
