@@ -36,6 +36,32 @@ inline void check_table_tensors(const char* op, const at::Tensor& cdf,
   TORCH_CHECK(cdf.size(0) <= INT32_MAX, op, ": too many cdf rows");
 }
 
+// The arguments of rans_encode: symbols, indexes (B, N) int32 and the tables, on one device.
+inline void check_encode_args(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
+                              const at::Tensor& cdf, const at::Tensor& cdf_length,
+                              const at::Tensor& offset) {
+  const at::Device device = symbols.device();
+  check_tensor(symbols, op, "symbols", at::kInt, 2, device);
+  check_tensor(indexes, op, "indexes", at::kInt, 2, device);
+  TORCH_CHECK(symbols.sizes() == indexes.sizes(), op, ": symbols ", symbols.sizes(),
+              " and indexes ", indexes.sizes(), " must have the same shape");
+  check_table_tensors(op, cdf, cdf_length, offset, device);
+}
+
+// The arguments of rans_decode: data (total,) uint8, sizes (B,) int64, indexes (B, N) int32 and
+// the tables, on one device.
+inline void check_decode_args(const char* op, const at::Tensor& data, const at::Tensor& sizes,
+                              const at::Tensor& indexes, const at::Tensor& cdf,
+                              const at::Tensor& cdf_length, const at::Tensor& offset) {
+  const at::Device device = data.device();
+  check_tensor(data, op, "data", at::kByte, 1, device);
+  check_tensor(sizes, op, "sizes", at::kLong, 1, device);
+  check_tensor(indexes, op, "indexes", at::kInt, 2, device);
+  check_table_tensors(op, cdf, cdf_length, offset, device);
+  TORCH_CHECK(sizes.size(0) == indexes.size(0), op, ": sizes has ", sizes.size(0),
+              " entries but indexes has ", indexes.size(0), " streams (rows)");
+}
+
 inline void check_bad_cdf_row(const char* op, int64_t row, bool valid) {
   TORCH_CHECK(valid, op, ": cdf row ", row,
               " is not a valid quantized CDF (need 2 <= cdf_length <= cdf.size(1), cdf[0] == 0, "

@@ -62,12 +62,7 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_cpu(const at::Tensor& symbols,
                                                    const at::Tensor& cdf_length,
                                                    const at::Tensor& offset, int64_t skip_below) {
   const char* op = "rans_encode";
-  const at::Device device = symbols.device();
-  check_tensor(symbols, op, "symbols", at::kInt, 2, device);
-  check_tensor(indexes, op, "indexes", at::kInt, 2, device);
-  TORCH_CHECK(symbols.sizes() == indexes.sizes(), op, ": symbols ", symbols.sizes(),
-              " and indexes ", indexes.sizes(), " must have the same shape");
-  check_table_tensors(op, cdf, cdf_length, offset, device);
+  check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
   const CpuEncodeTables tables(cdf, cdf_length, offset);
 
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
@@ -107,14 +102,8 @@ at::Tensor rans_decode_cpu(const at::Tensor& data, const at::Tensor& sizes,
                            const at::Tensor& cdf_length, const at::Tensor& offset,
                            int64_t skip_below) {
   const char* op = "rans_decode";
-  const at::Device device = data.device();
-  check_tensor(data, op, "data", at::kByte, 1, device);
-  check_tensor(sizes, op, "sizes", at::kLong, 1, device);
-  check_tensor(indexes, op, "indexes", at::kInt, 2, device);
-  check_table_tensors(op, cdf, cdf_length, offset, device);
+  check_decode_args(op, data, sizes, indexes, cdf, cdf_length, offset);
   const int64_t num_streams = indexes.size(0), n = indexes.size(1);
-  TORCH_CHECK(sizes.size(0) == num_streams, op, ": sizes has ", sizes.size(0),
-              " entries but indexes has ", num_streams, " streams (rows)");
   const std::vector<int64_t> start = stream_starts(op, sizes, data.numel());
   const int64_t* size = sizes.data_ptr<int64_t>();
   const CpuDecodeTables tables(cdf, cdf_length, offset);
