@@ -4,14 +4,9 @@
 // Tables. Row r of `cdf` is a quantized CDF with cdf_length[r] entries: cdf[0] = 0,
 // cdf[len-1] = 2^16, strictly increasing. max = len - 2 is the escape slot.
 //
-// Value mapping of one symbol with index r: v = symbol - offset[r] (64-bit, no overflow).
-//   v < 0      -> slot max, raw = -2v - 1      (odd raw: below the table)
-//   v >= max   -> slot max, raw = 2(v - max)   (even raw: at or above the escape slot)
-//   otherwise  -> slot v, nothing more.
-// An escaped symbol is followed by its raw value in 4-bit bypass puts: the nibble count
-// n (raw's significant nibbles, 0 for raw = 0), then the n nibbles least significant first.
-// CompressAI writes n >= 15 as a run of 15s; raw < 2^31 here, so n <= 8 and n is one put.
-// Order: the decoder reads symbol, count, nibbles; the encoder therefore puts them reversed,
+// Symbols map to slots and escapes as in escape.h; the bypass items are 4-bit rans64 puts.
+// CompressAI writes a nibble count >= 15 as a run of 15s; raw < 2^31 here, so the count is one
+// put. Order: the decoder reads symbol, count, nibbles; the encoder therefore puts them reversed,
 // walking the symbols from last to first.
 //
 // Entropy skip. Elements whose index is below skip_below are neither coded nor read; the
@@ -20,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "escape.h"
 #include "macros.h"
 #include "rans64.h"
 
@@ -37,10 +33,8 @@ enum Status : int32_t {
   kBadSize = 6,           // stream size not a multiple of 4 or below 8 bytes
 };
 
-constexpr int32_t kLutBits = 8;                 // decode buckets per row: 2^8 of width 2^8
+constexpr int32_t kLutBits = 8;  // decode buckets per row: 2^8 of width 2^8
 constexpr int32_t kLutSize = 1 << kLutBits;
-constexpr uint32_t kMaxNibbles = 8;             // raw < 2^31
-constexpr int64_t kMaxRawMagnitude = 1ll << 30;  // |v| and v - max stay below this
 
 // Worst-case words of one stream of n elements: a symbol adds at most 16 bits to the state
 // (freq >= 1), its count 4 and its nibbles 32, i.e. 52 bits; each emitted word removes 32
@@ -95,13 +89,6 @@ ECC_HOST_DEVICE void build_decode_lut(const int32_t* row, int32_t len, uint16_t*
   }
 }
 
-// Number of significant nibbles of raw (0 for raw == 0).
-ECC_HOST_DEVICE uint32_t nibble_count(uint32_t raw) {
-  uint32_t n = 0;
-  while (n < kMaxNibbles && (raw >> (n * rans64::kBypassBits)) != 0) ++n;
-  return n;
-}
-
 // Encodes elements [0, n) of one stream into the words just below `end` (never below `begin`).
 // On kOk, *first points at the first byte of the stream, which ends at `end`.
 ECC_HOST_DEVICE Status encode_stream(const int32_t* symbols, const int32_t* indexes, int64_t n,
@@ -113,19 +100,15 @@ ECC_HOST_DEVICE Status encode_stream(const int32_t* symbols, const int32_t* inde
     const int32_t r = indexes[i];
     if (r < 0 || r >= t.num_rows) return kBadIndex;
     if (r < skip_below) continue;
-    const int32_t max = t.cdf_length[r] - 2;
-    int64_t v = static_cast<int64_t>(symbols[i]) - t.offset[r];
-    if (v < 0 || v >= max) {
-      if (v < -kMaxRawMagnitude || v - max >= kMaxRawMagnitude) return kSymbolOutOfRange;
-      const uint32_t raw = static_cast<uint32_t>(v < 0 ? -2 * v - 1 : 2 * (v - max));
-      const uint32_t count = nibble_count(raw);
-      for (uint32_t j = count; j-- > 0;) {
-        rans64::enc_put_bits(x, w, (raw >> (j * rans64::kBypassBits)) & rans64::kBypassMask);
+    escape::Mapped m;
+    if (!escape::map_symbol(symbols[i], t.offset[r], t.cdf_length[r] - 2, m)) return kSymbolOutOfRange;
+    if (m.escaped) {
+      for (uint32_t j = m.nibbles; j-- > 0;) {
+        rans64::enc_put_bits(x, w, (m.raw >> (j * escape::kBypassBits)) & escape::kBypassMask);
       }
-      rans64::enc_put_bits(x, w, count);
-      v = max;
+      rans64::enc_put_bits(x, w, m.nibbles);
     }
-    rans64::enc_put(x, w, t.symbols[t.row_start[r] + v]);
+    rans64::enc_put(x, w, t.symbols[t.row_start[r] + m.slot]);
   }
   rans64::enc_flush(x, w);
   *first = w.ptr;
@@ -152,21 +135,19 @@ ECC_HOST_DEVICE Status decode_stream(const uint8_t* data, int64_t size, const in
     int32_t s = t.lut[r * kLutSize + (cum >> (rans64::kPrecision - kLutBits))];
     while (static_cast<uint32_t>(row[s + 1]) <= cum) ++s;  // ends: row[max + 1] = 2^16 > cum
     rans64::dec_advance(x, reader, row[s], row[s + 1] - row[s]);
-    int64_t value = s;
+    int32_t symbol;
+    if (s < max && !escape::unmap_slot(s, t.offset[r], symbol)) return kCorrupt;
     if (s == max) {
       const uint32_t count = rans64::dec_get_bits(x, reader);
-      if (count > kMaxNibbles) return kCorrupt;
+      if (count > escape::kMaxNibbles) return kCorrupt;
       uint32_t raw = 0;
       for (uint32_t j = 0; j < count; ++j) {
-        raw |= rans64::dec_get_bits(x, reader) << (j * rans64::kBypassBits);
+        raw |= rans64::dec_get_bits(x, reader) << (j * escape::kBypassBits);
       }
-      if (raw >> 31) return kCorrupt;
-      value = (raw & 1) ? -static_cast<int64_t>(raw >> 1) - 1 : static_cast<int64_t>(raw >> 1) + max;
+      if (!escape::unmap_escaped(raw, t.offset[r], max, symbol)) return kCorrupt;
     }
     if (reader.overrun) return kTruncated;
-    value += t.offset[r];
-    if (value < INT32_MIN || value > INT32_MAX) return kCorrupt;
-    out[i] = static_cast<int32_t>(value);
+    out[i] = symbol;
   }
   if (reader.overrun) return kTruncated;
   if (x != rans64::kLower || reader.ptr != reader.end) return kCorrupt;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "escape.h"
 #include "macros.h"
 
 namespace ecc {
@@ -26,8 +27,6 @@ namespace rans64 {
 
 constexpr int kPrecision = 16;
 constexpr uint64_t kLower = 1ull << 31;
-constexpr int kBypassBits = 4;
-constexpr uint32_t kBypassMask = (1u << kBypassBits) - 1;
 
 ECC_HOST_DEVICE uint64_t mulhi64(uint64_t a, uint64_t b) {
 #if defined(__CUDA_ARCH__)
@@ -100,12 +99,12 @@ ECC_HOST_DEVICE void enc_put(uint64_t& x, WordWriter& w, const EncSymbol& s) {
 
 // Put 4 raw bits (value < 16): rANS with freq = 2^12 of 2^16, i.e. x = x << 4 | value.
 ECC_HOST_DEVICE void enc_put_bits(uint64_t& x, WordWriter& w, uint32_t value) {
-  const uint64_t x_max = 1ull << (63 - kBypassBits);
+  const uint64_t x_max = 1ull << (63 - escape::kBypassBits);
   if (x >= x_max) {
     write_word(w, static_cast<uint32_t>(x));
     x >>= 32;
   }
-  x = (x << kBypassBits) | value;
+  x = (x << escape::kBypassBits) | value;
 }
 
 ECC_HOST_DEVICE void enc_flush(uint64_t x, WordWriter& w) {
@@ -144,8 +143,8 @@ ECC_HOST_DEVICE void dec_advance(uint64_t& x, WordReader& r, uint32_t start, uin
 }
 
 ECC_HOST_DEVICE uint32_t dec_get_bits(uint64_t& x, WordReader& r) {
-  const uint32_t value = static_cast<uint32_t>(x) & kBypassMask;
-  x >>= kBypassBits;
+  const uint32_t value = static_cast<uint32_t>(x) & escape::kBypassMask;
+  x >>= escape::kBypassBits;
   if (x < kLower) x = (x << 32) | read_word(r);
   return value;
 }
