@@ -1,8 +1,7 @@
 // The `compressai` stream format: one rans64 chain per stream, byte-identical to
 // compressai.ans.RansEncoder.encode_with_indexes (compressai 1.2.8) when nothing is skipped.
 //
-// Tables. Row r of `cdf` is a quantized CDF with cdf_length[r] entries: cdf[0] = 0,
-// cdf[len-1] = 2^16, strictly increasing. max = len - 2 is the escape slot.
+// Tables: see tables.h; max = cdf_length[r] - 2 is row r's escape slot.
 //
 // Symbols map to slots and escapes as in escape.h; the bypass items are 4-bit rans64 puts.
 // CompressAI writes a nibble count >= 15 as a run of 15s; raw < 2^31 here, so the count is one
@@ -18,6 +17,7 @@
 #include "escape.h"
 #include "macros.h"
 #include "rans64.h"
+#include "tables.h"
 
 namespace ecc {
 namespace compressai_stream {
@@ -33,61 +33,11 @@ enum Status : int32_t {
   kBadSize = 6,           // stream size not a multiple of 4 or below 8 bytes
 };
 
-constexpr int32_t kLutBits = 8;  // decode buckets per row: 2^8 of width 2^8
-constexpr int32_t kLutSize = 1 << kLutBits;
-
 // Worst-case words of one stream of n elements: a symbol adds at most 16 bits to the state
 // (freq >= 1), its count 4 and its nibbles 32, i.e. 52 bits; each emitted word removes 32
 // (each put's rounding adds < 2^-15 relative, far inside the 1 spare bit per symbol), plus
 // the 2-word flush and one word of slack.
 ECC_HOST_DEVICE int64_t max_words(int64_t n) { return (n * 53 + 31) / 32 + 3; }
-
-struct EncodeTables {
-  const rans64::EncSymbol* symbols;  // packed: row r, slot v at symbols[row_start[r] + v]
-  const int64_t* row_start;
-  const int32_t* cdf_length;
-  const int32_t* offset;
-  int32_t num_rows;
-};
-
-struct DecodeTables {
-  const int32_t* cdf;  // [num_rows, cdf_stride], row r valid up to cdf_length[r]
-  int64_t cdf_stride;
-  const uint16_t* lut;  // [num_rows, kLutSize]: last slot s with cdf[s] <= bucket * 2^8
-  const int32_t* cdf_length;
-  const int32_t* offset;
-  int32_t num_rows;
-};
-
-// True when row is a valid quantized CDF: 2 <= len <= stride, starts at 0, ends at 2^16,
-// strictly increasing.
-ECC_HOST_DEVICE bool cdf_row_is_valid(const int32_t* row, int32_t len, int64_t stride) {
-  if (len < 2 || len > stride || row[0] != 0 || row[len - 1] != (1 << rans64::kPrecision)) {
-    return false;
-  }
-  for (int32_t k = 1; k < len; ++k) {
-    if (row[k] <= row[k - 1]) return false;
-  }
-  return true;
-}
-
-// Encoder symbols of a valid row: out[v] for slots 0 .. len - 2.
-ECC_HOST_DEVICE void build_enc_symbols(const int32_t* row, int32_t len, rans64::EncSymbol* out) {
-  for (int32_t v = 0; v + 1 < len; ++v) {
-    out[v] = rans64::make_enc_symbol(static_cast<uint32_t>(row[v]),
-                                     static_cast<uint32_t>(row[v + 1] - row[v]));
-  }
-}
-
-// Decode buckets of a valid row: lut[b] = last slot s with row[s] <= b << 8.
-ECC_HOST_DEVICE void build_decode_lut(const int32_t* row, int32_t len, uint16_t* lut) {
-  int32_t s = 0;
-  for (int32_t b = 0; b < kLutSize; ++b) {
-    const int32_t cum = b << (rans64::kPrecision - kLutBits);
-    while (s + 2 < len && row[s + 1] <= cum) ++s;
-    lut[b] = static_cast<uint16_t>(s);
-  }
-}
 
 // Encodes elements [0, n) of one stream into the words just below `end` (never below `begin`).
 // On kOk, *first points at the first byte of the stream, which ends at `end`.
@@ -132,8 +82,7 @@ ECC_HOST_DEVICE Status decode_stream(const uint8_t* data, int64_t size, const in
     const int32_t* row = t.cdf + r * t.cdf_stride;
     const int32_t max = t.cdf_length[r] - 2;
     const uint32_t cum = static_cast<uint32_t>(x) & ((1u << rans64::kPrecision) - 1);
-    int32_t s = t.lut[r * kLutSize + (cum >> (rans64::kPrecision - kLutBits))];
-    while (static_cast<uint32_t>(row[s + 1]) <= cum) ++s;  // ends: row[max + 1] = 2^16 > cum
+    const int32_t s = find_slot(row, t.lut + r * kLutSize, cum);
     rans64::dec_advance(x, reader, row[s], row[s + 1] - row[s]);
     int32_t symbol;
     if (s < max && !escape::unmap_slot(s, t.offset[r], symbol)) return kCorrupt;

@@ -31,7 +31,7 @@ cudaError_t launch_build_enc_symbols(const int32_t* cdf, const int32_t* cdf_leng
                                      const int64_t* row_start, int64_t rows, int64_t stride,
                                      rans64::EncSymbol* symbols, cudaStream_t stream);
 
-// Decode buckets of every (valid) row: lut [rows, compressai_stream::kLutSize].
+// Decode buckets of every (valid) row: lut [rows, kLutSize].
 cudaError_t launch_build_decode_luts(const int32_t* cdf, const int32_t* cdf_length, int64_t rows,
                                      int64_t stride, uint16_t* lut, cudaStream_t stream);
 
@@ -52,7 +52,7 @@ cudaError_t rans_encode_scan_bytes(int64_t num_streams, size_t* bytes);
 // op does, writing buf.status, buf.sizes and buf.ends.
 cudaError_t launch_rans_encode(const int32_t* symbols, const int32_t* indexes, int64_t num_streams,
                                int64_t n, int32_t skip_below,
-                               const compressai_stream::EncodeTables& tables,
+                               const EncodeTables& tables,
                                const EncodeBuffers& buf, cudaStream_t stream);
 
 // After launch_rans_encode succeeded for every stream: copies the streams back to back into
@@ -64,7 +64,7 @@ cudaError_t launch_rans_pack(const EncodeBuffers& buf, int64_t num_streams, int6
 // indexes [num_streams, n]; status [num_streams] per stream (tables: device pointers).
 cudaError_t launch_rans_decode(const uint8_t* data, const int64_t* start, const int32_t* indexes,
                                int64_t num_streams, int64_t n, int32_t skip_below,
-                               const compressai_stream::DecodeTables& tables, int32_t* out,
+                               const DecodeTables& tables, int32_t* out,
                                int32_t* status, cudaStream_t stream);
 
 }  // namespace ecc
