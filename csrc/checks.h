@@ -73,6 +73,18 @@ inline int32_t clamp_skip_below(int64_t skip_below) {
   return static_cast<int32_t>(std::max<int64_t>(std::min<int64_t>(skip_below, INT32_MAX), INT32_MIN));
 }
 
+// The interleaved format's lanes (0 = automatic) and chunk size (a power of two) from the op's
+// arguments; returns log2(chunk_size).
+inline int32_t check_interleaved_args(const char* op, int64_t lanes, int64_t chunk_size) {
+  TORCH_CHECK(lanes == 0 || lanes == 1 || lanes == 4 || lanes == 8 || lanes == 16 || lanes == 32, op,
+              ": lanes must be 1, 4, 8, 16 or 32 (or 0/None to choose from the length), got ", lanes);
+  int32_t log2 = 0;
+  while ((int64_t{1} << log2) < chunk_size && log2 < 62) ++log2;
+  TORCH_CHECK((int64_t{1} << log2) == chunk_size && log2 >= 5 && log2 <= 24, op,
+              ": chunk_size must be a power of two from 32 to 2^24, got ", chunk_size);
+  return log2;
+}
+
 // Byte offset of each stream in the flat data, from sizes (B,) int64 on the CPU; the last entry
 // is the total, which must equal data's length.
 inline std::vector<int64_t> stream_starts(const char* op, const at::Tensor& sizes, int64_t data_bytes) {
@@ -114,8 +126,12 @@ inline void check_stream_status(const char* op, const int32_t* status, int64_t n
         TORCH_CHECK(false, op, ": stream ", b, " is corrupt, or was not encoded with these ",
                     "indexes, tables and skip_below");
       case kBadSize:
-        TORCH_CHECK(false, op, ": stream ", b, " has a size that is not a multiple of 4 ",
-                    "bytes of at least 8; the sizes do not describe `compressai` streams");
+        TORCH_CHECK(false, op, ": stream ", b, " has an impossible size for its format (a ",
+                    "`compressai` stream is a multiple of 4 bytes, at least 8; an `interleaved` ",
+                    "one at least 4); do the sizes describe these streams?");
+      case 7:  // interleaved_stream::kBadHeader
+        TORCH_CHECK(false, op, ": stream ", b, " has no valid `interleaved` header (version 1, ",
+                    "lanes 1/4/8/16/32, chunk size 2^5..2^24); is it a `compressai` stream?");
       default:
         TORCH_CHECK(false, op, ": stream ", b, " failed with unknown status ", status[b]);
     }

@@ -18,6 +18,14 @@ TORCH_LIBRARY(ecc, m) {
   m.def(
       "rans_decode(Tensor data, Tensor sizes, Tensor indexes, Tensor cdf, Tensor cdf_length, "
       "Tensor offset, int skip_below) -> Tensor");
+  // The `interleaved` format (docs/format.md): lanes 0 = chosen from the chunk length;
+  // chunk_size is a power of two (elements per independently decodable chunk).
+  m.def(
+      "rans_encode_interleaved(Tensor symbols, Tensor indexes, Tensor cdf, Tensor cdf_length, "
+      "Tensor offset, int skip_below, int lanes, int chunk_size) -> (Tensor data, Tensor sizes)");
+  m.def(
+      "rans_decode_interleaved(Tensor data, Tensor sizes, Tensor indexes, Tensor cdf, "
+      "Tensor cdf_length, Tensor offset, int skip_below) -> Tensor");
   // CUDA runtime version the extension was built with (e.g. 13000), or 0 without CUDA.
   m.def("cuda_version() -> int", [] { return static_cast<int64_t>(ECC_CUDA_VERSION); });
 }

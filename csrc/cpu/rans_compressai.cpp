@@ -8,54 +8,12 @@
 
 #include "../checks.h"
 #include "../common/compressai_stream.h"
-#include "../host_tables.h"
+#include "cpu_tables.h"
 
 namespace ecc {
 namespace {
 
 using namespace compressai_stream;
-
-// Checks every row and builds the encoder's packed per-slot symbols (serially: ~30k entries
-// for the default table, and waking the thread pool would cost more).
-struct CpuEncodeTables {
-  std::vector<rans64::EncSymbol> symbols;
-  std::vector<int64_t> row_start;
-  EncodeTables view;
-
-  CpuEncodeTables(const at::Tensor& cdf, const at::Tensor& cdf_length, const at::Tensor& offset) {
-    const int64_t rows = cdf.size(0), stride = cdf.size(1);
-    const int32_t* c = cdf.data_ptr<int32_t>();
-    const int32_t* len = cdf_length.data_ptr<int32_t>();
-    for (int64_t r = 0; r < rows; ++r) {
-      check_bad_cdf_row("rans_encode", r, cdf_row_is_valid(c + r * stride, len[r], stride));
-    }
-    row_start = enc_row_starts(cdf_length);
-    symbols.resize(row_start[rows]);
-    for (int64_t r = 0; r < rows; ++r) {
-      build_enc_symbols(c + r * stride, len[r], symbols.data() + row_start[r]);
-    }
-    view = {symbols.data(), row_start.data(), len, offset.data_ptr<int32_t>(),
-            static_cast<int32_t>(rows)};
-  }
-};
-
-// Checks every row and builds the decoder's per-row bucket tables.
-struct CpuDecodeTables {
-  std::vector<uint16_t> lut;
-  DecodeTables view;
-
-  CpuDecodeTables(const at::Tensor& cdf, const at::Tensor& cdf_length, const at::Tensor& offset) {
-    const int64_t rows = cdf.size(0), stride = cdf.size(1);
-    const int32_t* c = cdf.data_ptr<int32_t>();
-    const int32_t* len = cdf_length.data_ptr<int32_t>();
-    for (int64_t r = 0; r < rows; ++r) {
-      check_bad_cdf_row("rans_decode", r, cdf_row_is_valid(c + r * stride, len[r], stride));
-    }
-    lut.resize(rows * kLutSize);
-    for (int64_t r = 0; r < rows; ++r) build_decode_lut(c + r * stride, len[r], &lut[r * kLutSize]);
-    view = {c, stride, lut.data(), len, offset.data_ptr<int32_t>(), static_cast<int32_t>(rows)};
-  }
-};
 
 std::tuple<at::Tensor, at::Tensor> rans_encode_cpu(const at::Tensor& symbols,
                                                    const at::Tensor& indexes, const at::Tensor& cdf,
@@ -63,7 +21,7 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_cpu(const at::Tensor& symbols,
                                                    const at::Tensor& offset, int64_t skip_below) {
   const char* op = "rans_encode";
   check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
-  const CpuEncodeTables tables(cdf, cdf_length, offset);
+  const CpuEncodeTables tables(op, cdf, cdf_length, offset);
 
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
   const int64_t capacity = max_words(n);  // words per stream
@@ -106,7 +64,7 @@ at::Tensor rans_decode_cpu(const at::Tensor& data, const at::Tensor& sizes,
   const int64_t num_streams = indexes.size(0), n = indexes.size(1);
   const std::vector<int64_t> start = stream_starts(op, sizes, data.numel());
   const int64_t* size = sizes.data_ptr<int64_t>();
-  const CpuDecodeTables tables(cdf, cdf_length, offset);
+  const CpuDecodeTables tables(op, cdf, cdf_length, offset);
 
   at::Tensor out = at::empty_like(indexes);
   std::vector<int32_t> status(num_streams);

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import struct
+import sys
 from typing import Sequence
 
 import torch
@@ -36,27 +37,35 @@ def _nibble_count(raw: int) -> int:
     return (raw.bit_length() + BYPASS_BITS - 1) // BYPASS_BITS
 
 
+def _element_items(symbol, r, cdfs, cdf_lengths, offsets):
+    """(start, freq, scale_bits) coder items of one element, in decoding order: its slot, then
+    for an escaped value the nibble count and the nibbles."""
+    if not 0 <= r < len(cdfs):
+        raise ValueError(f"index {r} is outside [0, {len(cdfs)}), the number of cdf rows")
+    row, top = cdfs[r], cdf_lengths[r] - 2
+    v, raw = symbol - offsets[r], None
+    if v < 0:
+        v, raw = top, -2 * v - 1
+    elif v >= top:
+        v, raw = top, 2 * (v - top)
+    items = [(row[v], row[v + 1] - row[v], PRECISION)]
+    if raw is not None:
+        if raw >= 2 * MAX_RAW_MAGNITUDE:
+            raise ValueError(f"symbol {symbol} is too far outside its table to code")
+        count = _nibble_count(raw)
+        items.append((count, 1, BYPASS_BITS))
+        items += [((raw >> (BYPASS_BITS * j)) & 15, 1, BYPASS_BITS) for j in range(count)]
+    return items
+
+
 def _items(symbols, indexes, cdfs, cdf_lengths, offsets, skip_below):
-    """(start, freq, scale_bits) of every coder put, in decoding order."""
+    """Coder items of a whole `compressai` stream, in decoding order (skipped elements have none)."""
     items = []
     for symbol, r in zip(symbols, indexes):
         if not 0 <= r < len(cdfs):
             raise ValueError(f"index {r} is outside [0, {len(cdfs)}), the number of cdf rows")
-        if r < skip_below:
-            continue
-        row, top = cdfs[r], cdf_lengths[r] - 2
-        v, raw = symbol - offsets[r], None
-        if v < 0:
-            v, raw = top, -2 * v - 1
-        elif v >= top:
-            v, raw = top, 2 * (v - top)
-        items.append((row[v], row[v + 1] - row[v], PRECISION))
-        if raw is not None:
-            if raw >= 2 * MAX_RAW_MAGNITUDE:
-                raise ValueError(f"symbol {symbol} is too far outside its table to code")
-            count = _nibble_count(raw)
-            items.append((count, 1, BYPASS_BITS))
-            items += [((raw >> (BYPASS_BITS * j)) & 15, 1, BYPASS_BITS) for j in range(count)]
+        if r >= skip_below:
+            items += _element_items(symbol, r, cdfs, cdf_lengths, offsets)
     return items
 
 
@@ -77,6 +86,13 @@ def encode_stream(
         x = ((x // freq) << bits) + x % freq + start
     words += [x >> 32, x & WORD_MASK]  # the flush, written last and read first
     return struct.pack(f"<{len(words)}I", *reversed(words))
+
+
+def _unmap(raw: int, top: int, offset: int) -> int:
+    """The symbol of an escaped element from its bypass value ``raw``."""
+    if raw >= 2 * MAX_RAW_MAGNITUDE:
+        raise ValueError("stream is corrupt: impossible bypass value")
+    return (-(raw >> 1) - 1 if raw & 1 else (raw >> 1) + top) + offset
 
 
 class _Decoder:
@@ -128,11 +144,10 @@ def decode_stream(
             count = dec.bits()
             if count > MAX_NIBBLES:
                 raise ValueError("stream is corrupt: impossible bypass length")
-            raw = sum(dec.bits() << (BYPASS_BITS * j) for j in range(count))
-            if raw >= 2 * MAX_RAW_MAGNITUDE:
-                raise ValueError("stream is corrupt: impossible bypass value")
-            value = -(raw >> 1) - 1 if raw & 1 else (raw >> 1) + top
-        out.append(value + offsets[r])
+            value = _unmap(sum(dec.bits() << (BYPASS_BITS * j) for j in range(count)), top, offsets[r])
+        else:
+            value += offsets[r]
+        out.append(value)
     if dec.x != LOWER or dec.pos != len(dec.words):
         raise ValueError("stream is corrupt, or was not encoded with these indexes and tables")
     return out
@@ -142,21 +157,33 @@ def _table_lists(cdf: torch.Tensor, cdf_length: torch.Tensor, offset: torch.Tens
     return cdf.tolist(), cdf_length.tolist(), offset.tolist()
 
 
-def rans_encode(symbols, indexes, cdf, cdf_length, offset, skip_below: int = -1):
+def _format_module(format: str):
+    from . import reference_interleaved
+
+    if format not in ("compressai", "interleaved"):
+        raise ValueError(f"format must be 'compressai' or 'interleaved', got {format!r}")
+    return reference_interleaved if format == "interleaved" else sys.modules[__name__]
+
+
+def rans_encode(symbols, indexes, cdf, cdf_length, offset, skip_below: int = -1, format: str = "compressai",
+                lanes: int | None = None, chunk_size: int = 1 << 16):
     """Same contract as :func:`ecc.ops.rans_encode`: (B, N) or (N,) int32 -> (data, sizes)."""
     tables = _table_lists(cdf, cdf_length, offset)
+    extra = {"lanes": lanes, "chunk_size": chunk_size} if format == "interleaved" else {}
+    encode = _format_module(format).encode_stream
     rows_s, rows_i = symbols.reshape(-1, symbols.shape[-1]).tolist(), indexes.reshape(-1, indexes.shape[-1]).tolist()
-    streams = [encode_stream(s, i, *tables, skip_below) for s, i in zip(rows_s, rows_i)]
+    streams = [encode(s, i, *tables, skip_below, **extra) for s, i in zip(rows_s, rows_i)]
     data = torch.frombuffer(bytearray(b"".join(streams)), dtype=torch.uint8)
     return data, torch.tensor([len(s) for s in streams], dtype=torch.int64)
 
 
-def rans_decode(data, sizes, indexes, cdf, cdf_length, offset, skip_below: int = -1):
+def rans_decode(data, sizes, indexes, cdf, cdf_length, offset, skip_below: int = -1, format: str = "compressai"):
     """Same contract as :func:`ecc.ops.rans_decode`: returns int32 symbols shaped like indexes."""
     tables = _table_lists(cdf, cdf_length, offset)
+    decode = _format_module(format).decode_stream
     raw, rows, out, start = bytes(data.tolist()), indexes.reshape(-1, indexes.shape[-1]).tolist(), [], 0
     for size, row in zip(sizes.tolist(), rows):
-        out.append(decode_stream(raw[start : start + size], row, *tables, skip_below))
+        out.append(decode(raw[start : start + size], row, *tables, skip_below))
         start += size
     return torch.tensor(out, dtype=torch.int32).reshape(indexes.shape)
 
