@@ -56,6 +56,10 @@ def _(scales):
 # --- rans_encode ----------------------------------------------------------------------------------
 
 
+FORMATS = ("compressai", "interleaved")
+DEFAULT_CHUNK_SIZE = 1 << 16
+
+
 def rans_encode(
     symbols: torch.Tensor,
     indexes: torch.Tensor,
@@ -63,11 +67,16 @@ def rans_encode(
     cdf_length: torch.Tensor,
     offset: torch.Tensor,
     skip_below: int = -1,
+    format: str = "compressai",
+    lanes: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Encode B independent `compressai`-format rANS streams.
+    """Encode B independent rANS streams (docs/format.md).
 
-    With ``skip_below`` <= 0 each stream is byte-identical to CompressAI's
-    ``RansEncoder().encode_with_indexes(symbols[b], indexes[b], cdf, cdf_length, offset)``.
+    ``format="compressai"`` (default): with ``skip_below`` <= 0 each stream is byte-identical to
+    CompressAI's ``RansEncoder().encode_with_indexes(symbols[b], indexes[b], cdf, cdf_length,
+    offset)``. ``format="interleaved"``: the fast GPU format, ``lanes`` rANS states per chunk of
+    ``chunk_size`` elements (a power of two); ``lanes=None`` picks 1-32 from the chunk length.
 
     Args:
         symbols: (B, N) or (N,) int32 values to code.
@@ -79,7 +88,7 @@ def rans_encode(
         stream b is ``data[sizes[:b].sum() : sizes[:b + 1].sum()]``.
     """
     _check_device(symbols, indexes, cdf, cdf_length, offset)
-    return torch.ops.ecc.rans_encode(
+    args = (
         _as_streams(symbols).contiguous(),
         _as_streams(indexes).contiguous(),
         cdf.contiguous(),
@@ -87,15 +96,29 @@ def rans_encode(
         offset.contiguous(),
         skip_below,
     )
+    if _check_format(format) == "interleaved":
+        return torch.ops.ecc.rans_encode_interleaved(*args, lanes or 0, chunk_size)
+    if lanes is not None or chunk_size != DEFAULT_CHUNK_SIZE:
+        raise ValueError("lanes and chunk_size apply to format='interleaved' only")
+    return torch.ops.ecc.rans_encode(*args)
 
 
-@torch.library.register_fake("ecc::rans_encode")
-def _(symbols, indexes, cdf, cdf_length, offset, skip_below):
+def _encoded_like(symbols):
     total = torch.library.get_ctx().new_dynamic_size()
     return (
         symbols.new_empty((total,), dtype=torch.uint8),
         symbols.new_empty((symbols.shape[0],), dtype=torch.int64),
     )
+
+
+@torch.library.register_fake("ecc::rans_encode")
+def _(symbols, indexes, cdf, cdf_length, offset, skip_below):
+    return _encoded_like(symbols)
+
+
+@torch.library.register_fake("ecc::rans_encode_interleaved")
+def _(symbols, indexes, cdf, cdf_length, offset, skip_below, lanes, chunk_size):
+    return _encoded_like(symbols)
 
 
 # --- rans_decode ----------------------------------------------------------------------------------
@@ -109,6 +132,7 @@ def rans_decode(
     cdf_length: torch.Tensor,
     offset: torch.Tensor,
     skip_below: int = -1,
+    format: str = "compressai",
 ) -> torch.Tensor:
     """Decode the streams made by :func:`rans_encode` (or by CompressAI's coder).
 
@@ -116,14 +140,16 @@ def rans_decode(
         data: (total,) uint8, the streams back to back.
         sizes: (B,) int64 bytes of each stream; they must add up to ``total``.
         indexes: (B, N) or (N,) int32, the indexes used to encode.
-        cdf, cdf_length, offset, skip_below: as used to encode.
+        cdf, cdf_length, offset, skip_below, format: as used to encode (an `interleaved`
+            stream records its lanes and chunk size itself).
     Returns:
         symbols int32 shaped like ``indexes``; skipped elements are 0.
     Raises:
         RuntimeError naming the stream when one is truncated, corrupt or does not match.
     """
     _check_device(data, sizes, indexes, cdf, cdf_length, offset)
-    out = torch.ops.ecc.rans_decode(
+    decode = torch.ops.ecc.rans_decode_interleaved if _check_format(format) == "interleaved" else torch.ops.ecc.rans_decode
+    out = decode(
         data.contiguous(),
         sizes.reshape(-1).contiguous(),
         _as_streams(indexes).contiguous(),
@@ -138,6 +164,17 @@ def rans_decode(
 @torch.library.register_fake("ecc::rans_decode")
 def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
     return torch.empty_like(indexes)
+
+
+@torch.library.register_fake("ecc::rans_decode_interleaved")
+def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
+    return torch.empty_like(indexes)
+
+
+def _check_format(format: str) -> str:
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
+    return format
 
 
 def _as_streams(t: torch.Tensor) -> torch.Tensor:

@@ -153,6 +153,11 @@ def decode_stream(
     return out
 
 
+def _rows(t: torch.Tensor) -> list[list[int]]:
+    """(B, N) or (N,) tensor as B lists."""
+    return (t.reshape(1, -1) if t.dim() == 1 else t).tolist()
+
+
 def _table_lists(cdf: torch.Tensor, cdf_length: torch.Tensor, offset: torch.Tensor):
     return cdf.tolist(), cdf_length.tolist(), offset.tolist()
 
@@ -171,7 +176,7 @@ def rans_encode(symbols, indexes, cdf, cdf_length, offset, skip_below: int = -1,
     tables = _table_lists(cdf, cdf_length, offset)
     extra = {"lanes": lanes, "chunk_size": chunk_size} if format == "interleaved" else {}
     encode = _format_module(format).encode_stream
-    rows_s, rows_i = symbols.reshape(-1, symbols.shape[-1]).tolist(), indexes.reshape(-1, indexes.shape[-1]).tolist()
+    rows_s, rows_i = _rows(symbols), _rows(indexes)
     streams = [encode(s, i, *tables, skip_below, **extra) for s, i in zip(rows_s, rows_i)]
     data = torch.frombuffer(bytearray(b"".join(streams)), dtype=torch.uint8)
     return data, torch.tensor([len(s) for s in streams], dtype=torch.int64)
@@ -181,7 +186,7 @@ def rans_decode(data, sizes, indexes, cdf, cdf_length, offset, skip_below: int =
     """Same contract as :func:`ecc.ops.rans_decode`: returns int32 symbols shaped like indexes."""
     tables = _table_lists(cdf, cdf_length, offset)
     decode = _format_module(format).decode_stream
-    raw, rows, out, start = bytes(data.tolist()), indexes.reshape(-1, indexes.shape[-1]).tolist(), [], 0
+    raw, rows, out, start = bytes(data.tolist()), _rows(indexes), [], 0
     for size, row in zip(sizes.tolist(), rows):
         out.append(decode(raw[start : start + size], row, *tables, skip_below))
         start += size
