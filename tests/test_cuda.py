@@ -89,3 +89,54 @@ def test_opcheck_on_cuda(tables):
     torch.library.opcheck(torch.ops.ecc.rans_encode.default, (symbols.cuda(), indexes.cuda(), *cuda_tables, -1))
     data, sizes = ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), *cuda_tables)
     torch.library.opcheck(torch.ops.ecc.rans_decode.default, (data, sizes, indexes.cuda(), *cuda_tables, -1))
+
+
+@pytest.mark.parametrize("lanes", [1, 4, 32, None])
+@pytest.mark.parametrize("batch,n,chunk_size", [(1, 200_000, 1 << 14), (37, 3001, 1024), (5, 0, 1 << 16), (3, 33, 32)])
+@pytest.mark.parametrize("skip_below", [-1, 20])
+def test_interleaved_bytes_equal_cpu_and_decode_across_devices(tables, lanes, batch, n, chunk_size, skip_below):
+    symbols, indexes = gaussian_latent(n, seed=batch + n, batch=batch)
+    symbols[:, ::97] += 500
+    symbols[:, ::113] -= 90000
+    kwargs = dict(skip_below=skip_below, format="interleaved", lanes=lanes, chunk_size=chunk_size)
+    cpu = ecc.ops.rans_encode(symbols, indexes, *tables, **kwargs)
+    cuda_tables = on("cuda", tables)
+    cuda = ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), *cuda_tables, **kwargs)
+    assert torch.equal(cpu[0], cuda[0].cpu()) and torch.equal(cpu[1], cuda[1].cpu())
+    expected = torch.where(indexes >= skip_below, symbols, 0)
+    dec_cuda = ecc.ops.rans_decode(*on("cuda", cpu), indexes.cuda(), *cuda_tables, skip_below=skip_below, format="interleaved")
+    dec_cpu = ecc.ops.rans_decode(*on("cpu", cuda), indexes, *tables, skip_below=skip_below, format="interleaved")
+    assert torch.equal(dec_cuda.cpu(), expected) and torch.equal(dec_cpu, expected)
+
+
+def test_interleaved_cuda_errors_and_fuzz_match_cpu(tables):
+    symbols, indexes = gaussian_latent(5000, seed=11, batch=2)
+    data, sizes = ecc.ops.rans_encode(symbols, indexes, *tables, format="interleaved", lanes=8, chunk_size=512)
+    g = torch.Generator().manual_seed(12)
+    for trial in range(300):
+        bad = data.clone()
+        if trial % 2:
+            pos = torch.randint(0, len(bad), (2,), generator=g)
+            bad[pos] ^= torch.randint(1, 256, (2,), generator=g, dtype=torch.uint8)
+        else:
+            bad[int(sizes[0]) + 4 :] = torch.randint(0, 256, (len(bad) - int(sizes[0]) - 4,), generator=g, dtype=torch.uint8)
+        outcome = []
+        for device in ("cpu", "cuda"):
+            try:
+                outcome.append(ecc.ops.rans_decode(bad.to(device), sizes.to(device), indexes.to(device),
+                                                   *on(device, tables), format="interleaved").cpu().tolist())
+            except RuntimeError as e:
+                outcome.append(str(e).split("\n")[0])
+        assert outcome[0] == outcome[1], f"trial {trial}"
+    compat, compat_sizes = ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), *on("cuda", tables))
+    with pytest.raises(RuntimeError, match="no valid `interleaved` header"):
+        ecc.ops.rans_decode(compat, compat_sizes, indexes.cuda(), *on("cuda", tables), format="interleaved")
+
+
+def test_opcheck_interleaved_on_cuda(tables):
+    symbols, indexes = gaussian_latent(300, seed=13, batch=3)
+    cuda_tables = on("cuda", tables)
+    args = (symbols.cuda(), indexes.cuda(), *cuda_tables, -1, 4, 64)
+    torch.library.opcheck(torch.ops.ecc.rans_encode_interleaved.default, args)
+    data, sizes = torch.ops.ecc.rans_encode_interleaved(*args)
+    torch.library.opcheck(torch.ops.ecc.rans_decode_interleaved.default, (data, sizes, indexes.cuda(), *cuda_tables, -1))
