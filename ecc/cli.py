@@ -2,6 +2,7 @@
 
 Subcommands:
     demo    encode and decode a Gaussian latent; print bits/symbol and throughput
+    bench   every installed entropy coder on one workload, one table (see ecc.bench)
 """
 
 from __future__ import annotations
@@ -61,6 +62,28 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench(args: argparse.Namespace) -> int:
+    """Run ecc.bench and print its table."""
+    from . import bench as runner
+
+    devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() and ops.cuda_version() else ["cpu"])
+    skips = {"off": [False], "on": [True], "both": [False, True]}[args.skip]
+    torch.manual_seed(0)
+
+    def progress(message: str) -> None:
+        print(f"  measuring {message} ...", file=sys.stderr, flush=True)
+
+    print(f"ecc {__version__} bench: torch {torch.__version__}, {torch.get_num_threads()} CPU thread(s), "
+          f"devices {', '.join(devices)}", flush=True)
+    rows = runner.run(args.sizes, devices, skips, args.repeat, progress=None if args.quiet else progress)
+    print(runner.format_table(rows))
+    return 0
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(float(s)) for s in text.split(",")]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ecc", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"ecc {__version__}")
@@ -72,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=5, help="timing repetitions; the best is shown")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=demo)
+    p = sub.add_parser("bench", help="compare every installed entropy coder on one Gaussian-latent workload")
+    p.add_argument("--sizes", type=_sizes, default=[10**4, 10**5, 10**6, 10**7],
+                   help="comma-separated symbol counts (default 1e4,1e5,1e6,1e7)")
+    p.add_argument("--device", action="append", help="cpu and/or cuda (repeatable; default: all available)")
+    p.add_argument("--skip", choices=["off", "on", "both"], default="both", help="entropy skip (default both)")
+    p.add_argument("--repeat", type=int, default=5, help="timed runs per measurement; the median is shown")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=bench)
     return parser
 
 

@@ -1,10 +1,11 @@
-// Host launchers of ecc's CUDA kernels: the meeting point of the torch glue (ops_cuda.cpp) and
-// the kernels (cdf_table.cu, rans_compressai.cu), which nvcc compiles without any torch header.
+// Host launchers of ecc's CUDA kernels: the meeting point of the torch glue (ops_cuda.cpp,
+// ops_cuda_interleaved.cpp) and the kernels (cdf_table.cu, rans_compressai.cu, rans_interleaved.cu,
+// scan.cu), which nvcc compiles without any torch header.
 //
 // Every launcher takes raw device pointers (all memory, scratch included, is allocated by the
 // caller), enqueues its kernels on `stream`, never synchronizes, and returns the first CUDA error
 // (cudaSuccess when every launch was accepted). Work items: one thread per table row or per
-// stream, calling the per-row / per-stream functions of csrc/common/ unchanged.
+// stream, or one warp per interleaved chunk, calling the functions of csrc/common/ unchanged.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -12,6 +13,7 @@
 #include <stdint.h>
 
 #include "../common/compressai_stream.h"
+#include "../common/interleaved_stream.h"
 
 namespace ecc {
 
@@ -41,12 +43,16 @@ struct EncodeBuffers {
   int32_t* status;          // [num_streams] compressai_stream::Status
   int64_t* sizes;           // [num_streams] bytes of each stream (0 where status != kOk)
   int64_t* ends;            // [num_streams] inclusive prefix sum of sizes: stream b's packed end
-  void* scan_temp;          // CUB scan storage of rans_encode_scan_bytes(num_streams) bytes
+  void* scan_temp;          // scan storage of inclusive_sum_bytes(num_streams) bytes
   size_t scan_temp_bytes;
 };
 
-// Bytes of scan storage launch_rans_encode needs for num_streams streams (no work is enqueued).
-cudaError_t rans_encode_scan_bytes(int64_t num_streams, size_t* bytes);
+// Bytes of temporary storage launch_inclusive_sum needs for count items (no work is enqueued).
+cudaError_t inclusive_sum_bytes(int64_t count, size_t* bytes);
+
+// out[i] = in[0] + ... + in[i] for i < count (CUB), with temp of inclusive_sum_bytes(count) bytes.
+cudaError_t launch_inclusive_sum(const int64_t* in, int64_t* out, int64_t count, void* temp,
+                                 size_t temp_bytes, cudaStream_t stream);
 
 // Encodes symbols/indexes [num_streams, n] (tables: device pointers) into buf.scratch as the CPU
 // op does, writing buf.status, buf.sizes and buf.ends.
@@ -66,5 +72,76 @@ cudaError_t launch_rans_decode(const uint8_t* data, const int64_t* start, const 
                                int64_t num_streams, int64_t n, int32_t skip_below,
                                const DecodeTables& tables, int32_t* out,
                                int32_t* status, cudaStream_t stream);
+
+// ---- The `interleaved` format (rans_interleaved.cu) ----
+// A call codes num_streams streams of n elements with `lanes` lanes and chunks of 2^chunk_log2
+// elements: chunks = interleaved_stream::num_chunks(n, chunk_log2) per stream, one task per
+// (stream, chunk), task = stream * chunks + chunk, capacity = max_chunk_words(min(n, 2^chunk_log2),
+// lanes) words per task.
+
+// Device arrays of one rans_encode_interleaved call, all caller-allocated.
+struct InterleavedEncodeBuffers {
+  uint16_t* words;        // [tasks, capacity]: each chunk's words in emission order
+  uint32_t* states;       // [tasks, lanes]: each chunk's final lane states
+  int64_t* chunk_bytes;   // [tasks]: 4 lanes + 2 words (0 where the chunk failed)
+  int64_t* chunk_ends;    // [tasks]: inclusive prefix sum of chunk_bytes over all tasks
+  int32_t* chunk_status;  // [tasks] interleaved_stream::Status
+  int32_t* status;        // [num_streams]: status of each stream's first failing chunk (or kOk)
+  int64_t* sizes;         // [num_streams]: bytes of each stream (meaningful where status is kOk)
+  void* scan_temp;        // scan storage of inclusive_sum_bytes(tasks) bytes
+  size_t scan_temp_bytes;
+};
+
+// Encodes every chunk of symbols/indexes [num_streams, n] as encode_chunk does, then scans the
+// chunk sizes and writes buf.status and buf.sizes. The packed size of all streams is
+// chunk_ends[tasks - 1] + num_streams * (kHeaderBytes + 4 * (chunks - 1)).
+cudaError_t launch_interleaved_encode(const int32_t* symbols, const int32_t* indexes,
+                                      int64_t num_streams, int64_t n, int32_t skip_below,
+                                      int32_t lanes, int32_t chunk_log2, const EncodeTables& tables,
+                                      const InterleavedEncodeBuffers& buf, cudaStream_t stream);
+
+// After launch_interleaved_encode succeeded for every stream: writes the streams back to back
+// (header, chunk table, chunks) into data, exactly sum(sizes) bytes.
+cudaError_t launch_interleaved_pack(const InterleavedEncodeBuffers& buf, int64_t num_streams,
+                                    int64_t n, int32_t lanes, int32_t chunk_log2, uint8_t* data,
+                                    cudaStream_t stream);
+
+// Device arrays of one rans_decode_interleaved call, all caller-allocated. Every stream carries
+// its own header, so lanes and chunk size may differ between the streams of one call.
+struct InterleavedDecodeBuffers {
+  // [num_streams], filled by launch_interleaved_parse
+  int32_t* stream_status;  // parse_header, then locate_chunks (kOk, kBadSize, kBadHeader, ...)
+  int32_t* layout;         // lanes | chunk_log2 << 8 of each parsed stream
+  int64_t* chunk_count;    // chunks of each parsed stream (0 where parse_header failed)
+  int64_t* chunk_end;      // inclusive prefix sum of chunk_count: tasks = chunk_end[num_streams - 1]
+  void* scan_temp;         // scan storage of inclusive_sum_bytes(num_streams) bytes
+  size_t scan_temp_bytes;
+  // [tasks], task = chunk_end[b] - chunk_count[b] + chunk, used by launch_interleaved_decode
+  int64_t* chunk_offset;  // byte offset of the chunk in its stream
+  int64_t* chunk_words;   // its 16-bit words
+  int32_t* chunk_stream;  // its stream
+  int32_t* chunk_status;  // decode_chunk's status (kOk for streams whose header failed)
+  // [num_streams]
+  int32_t* decode_status;  // status of each stream's first failing chunk (or kOk)
+};
+
+// Parses every stream's header (stream b is bytes [start[b], start[b + 1]) of data) against n
+// elements and scans the chunk counts. The caller then reads chunk_end[num_streams - 1] to size
+// the per-task arrays.
+cudaError_t launch_interleaved_parse(const uint8_t* data, const int64_t* start, int64_t num_streams,
+                                     int64_t n, const InterleavedDecodeBuffers& buf,
+                                     cudaStream_t stream);
+
+// Locates the chunks of every parsed stream (buf.stream_status may turn kCorrupt), decodes every
+// chunk of every stream whose header and chunk table are valid into out [num_streams, n] with
+// indexes [num_streams, n], and writes buf.decode_status. row_start [rows + 1] are the encoder's
+// packed row starts (host_tables.h enc_row_starts); the decoder packs row r's cdf_length[r]
+// entries at row_start[r] + r, i.e. packed_entries = row_start[rows] + rows entries in all.
+cudaError_t launch_interleaved_decode(const uint8_t* data, const int64_t* start,
+                                      const int32_t* indexes, int64_t num_streams, int64_t n,
+                                      int64_t tasks, int32_t skip_below, const DecodeTables& tables,
+                                      const int64_t* row_start, int64_t packed_entries,
+                                      const InterleavedDecodeBuffers& buf, int32_t* out,
+                                      cudaStream_t stream);
 
 }  // namespace ecc

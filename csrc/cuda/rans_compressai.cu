@@ -2,11 +2,9 @@
 // per-stream procedures of common/compressai_stream.h:
 //   table preparation   thread = cdf row    (cdf_row_is_valid, build_enc_symbols, build_decode_lut)
 //   encode              thread = stream     (encode_stream into the end of its scratch row)
-//   pack                CUB inclusive scan of the sizes (stream ends), then block = stream
+//   pack                inclusive scan of the sizes (stream ends, scan.cu), then block = stream
 //                       copying its words to the exactly-sized output
 //   decode              thread = stream     (decode_stream)
-#include <cub/cub.cuh>
-
 #include "../common/compressai_stream.h"
 #include "grid.cuh"
 #include "launch.h"
@@ -106,12 +104,6 @@ cudaError_t launch_build_decode_luts(const int32_t* cdf, const int32_t* cdf_leng
   return cudaGetLastError();
 }
 
-cudaError_t rans_encode_scan_bytes(int64_t num_streams, size_t* bytes) {
-  *bytes = 0;
-  return cub::DeviceScan::InclusiveSum(nullptr, *bytes, static_cast<const int64_t*>(nullptr),
-                                       static_cast<int64_t*>(nullptr), num_streams);
-}
-
 cudaError_t launch_rans_encode(const int32_t* symbols, const int32_t* indexes, int64_t num_streams,
                                int64_t n, int32_t skip_below, const EncodeTables& tables,
                                const EncodeBuffers& buf, cudaStream_t stream) {
@@ -120,11 +112,8 @@ cudaError_t launch_rans_encode(const int32_t* symbols, const int32_t* indexes, i
       symbols, indexes, num_streams, n, skip_below, tables, buf.scratch, buf.status, buf.sizes);
   const cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess) return err;
-  // A null scan_temp would turn the scan into a size query and silently skip it.
-  if (buf.scan_temp == nullptr) return cudaErrorInvalidValue;
-  size_t scan_bytes = buf.scan_temp_bytes;
-  return cub::DeviceScan::InclusiveSum(buf.scan_temp, scan_bytes, buf.sizes, buf.ends, num_streams,
-                                       stream);
+  return launch_inclusive_sum(buf.sizes, buf.ends, num_streams, buf.scan_temp, buf.scan_temp_bytes,
+                              stream);
 }
 
 cudaError_t launch_rans_pack(const EncodeBuffers& buf, int64_t num_streams, int64_t n,

@@ -1,0 +1,247 @@
+"""``ecc bench``: every installed entropy coder on the same Gaussian-latent workload.
+
+Workload: scales log-uniform in [0.02, 20] (speech-codec latents have many near-silent
+elements), values ``round(N(0, scale))``, CompressAI's default 64-scale table. With skip on,
+elements whose scale is below 0.15 (DCVC's threshold) are not coded. Each coder's round trip
+is checked before it is timed; times are the median of ``repeat`` runs (device-synchronised).
+
+Coders: ecc's two formats on each device, the pure-Python reference (small sizes only),
+CompressAI's coder (lists prebuilt), constriction's AnsCoder with its QuantizedGaussian model,
+and torchac (per-symbol int16 CDFs; small sizes only, no escapes, so values are clipped).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from . import ops
+from .coding import default_scale_table, ideal_bits, reference, scale_indexes
+
+SKIP_SCALE = 0.15
+PYTHON_MAX_SYMBOLS = 100_000
+TORCHAC_MAX_SYMBOLS = 100_000
+
+
+@dataclass
+class Workload:
+    """One stream of n symbols: symbols/indexes (n,) int32, scales (n,) float32, tables."""
+
+    symbols: torch.Tensor
+    indexes: torch.Tensor
+    scales: torch.Tensor
+    tables: tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+    skip_below: int
+
+    @property
+    def n(self) -> int:
+        return self.symbols.numel()
+
+    def coded(self) -> torch.Tensor:
+        """What a skipping decoder returns: symbols, with skipped elements 0."""
+        return torch.where(self.indexes >= self.skip_below, self.symbols, 0)
+
+
+def make_workload(n: int, skip: bool, seed: int = 0) -> Workload:
+    g = torch.Generator().manual_seed(seed)
+    scales = torch.exp(torch.rand(n, generator=g) * math.log(20 / 0.02) + math.log(0.02))
+    symbols = torch.round(torch.randn(n, generator=g) * scales).int()
+    table = default_scale_table()
+    skip_below = int(scale_indexes(torch.tensor([SKIP_SCALE]), table)) if skip else -1
+    return Workload(symbols, scale_indexes(scales, table), scales, ops.gaussian_cdf_table(table), skip_below)
+
+
+@dataclass
+class Coder:
+    """encode() -> handle; decode(handle) -> symbols (n,) int32 on the CPU; size(handle) -> bytes."""
+
+    name: str
+    device: str
+    encode: Callable[[], object]
+    decode: Callable[[object], torch.Tensor]
+    size: Callable[[object], int]
+
+
+def _ecc_coders(w: Workload, device: str) -> list[Coder]:
+    sym, idx = w.symbols.to(device), w.indexes.to(device)
+    tables = tuple(t.to(device) for t in w.tables)
+    coders = []
+    for fmt in ops.FORMATS:
+        def encode(fmt=fmt):
+            return ops.rans_encode(sym, idx, *tables, skip_below=w.skip_below, format=fmt)
+
+        def decode(h, fmt=fmt):
+            return ops.rans_decode(*h, idx, *tables, skip_below=w.skip_below, format=fmt).cpu()
+
+        coders.append(Coder(f"ecc {fmt}", device, encode, decode, lambda h: h[0].numel()))
+    return coders
+
+
+def _reference_coder(w: Workload) -> Coder:
+    lists = (w.symbols.tolist(), w.indexes.tolist(), *(t.tolist() for t in w.tables))
+
+    def decode(data):
+        return torch.tensor(reference.decode_stream(data, *lists[1:], w.skip_below), dtype=torch.int32)
+
+    return Coder("python reference", "cpu", lambda: reference.encode_stream(*lists, w.skip_below), decode, len)
+
+
+def _compressai_coder(w: Workload, compressai) -> Coder:
+    kept = w.indexes >= w.skip_below  # CompressAI has no skip: give it the kept symbols only
+    sym, idx = w.symbols[kept].tolist(), w.indexes[kept].tolist()
+    tables = tuple(t.tolist() for t in w.tables)
+
+    def decode(data):
+        out = torch.zeros(w.n, dtype=torch.int32)
+        out[kept] = torch.tensor(compressai.ans.RansDecoder().decode_with_indexes(data, idx, *tables), dtype=torch.int32)
+        return out
+
+    return Coder("compressai", "cpu", lambda: compressai.ans.RansEncoder().encode_with_indexes(sym, idx, *tables),
+                 decode, len)
+
+
+def _constriction_coder(w: Workload, constriction) -> Coder:
+    import numpy as np
+
+    kept = (w.indexes >= w.skip_below).numpy()
+    sym = w.symbols.numpy()[kept]
+    stds = np.maximum(w.scales.numpy()[kept].astype(np.float64), 0.11)
+    means = np.zeros_like(stds)
+    bound = int(np.abs(sym).max(initial=0)) + 1
+    model = constriction.stream.model.QuantizedGaussian(-bound, bound)
+
+    def encode():
+        coder = constriction.stream.stack.AnsCoder()
+        coder.encode_reverse(sym, model, means, stds)
+        return coder.get_compressed()
+
+    def decode(data):
+        out = torch.zeros(w.n, dtype=torch.int32)
+        out[torch.from_numpy(kept)] = torch.from_numpy(
+            constriction.stream.stack.AnsCoder(data).decode(model, means, stds).astype(np.int32))
+        return out
+
+    return Coder("constriction", "cpu", encode, decode, lambda data: 4 * len(data))
+
+
+def _torchac_coder(w: Workload, torchac) -> Coder:
+    """torchac takes one CDF per symbol: (n, L) int16 holding uint16 bit patterns; rows are padded
+    to one width, so each row ends at 65535 (the top unit of probability goes unused). It has no
+    escape: values are clipped to each table row."""
+    cdf, length, offset = w.tables
+    kept = w.indexes >= w.skip_below
+    idx = w.indexes[kept].long()
+    width = int(length[idx].max()) if idx.numel() else 2
+    rows = cdf[idx, :width].clone()
+    rows[torch.arange(width) >= length[idx, None] - 1] = (1 << 16) - 1
+    rows = rows.to(torch.int16)
+    slot = torch.minimum((w.symbols[kept] - offset[idx]).clamp(min=0), length[idx] - 2)
+    expected = torch.zeros(w.n, dtype=torch.int32)
+    expected[kept] = slot + offset[idx]
+
+    def decode(data):
+        out = torch.zeros(w.n, dtype=torch.int32)
+        out[kept] = torchac.decode_int16_normalized_cdf(rows, data).int() + offset[idx]
+        return out
+
+    coder = Coder("torchac", "cpu", lambda: torchac.encode_int16_normalized_cdf(rows, slot.to(torch.int16)),
+                  decode, len)
+    coder.expected = expected
+    return coder
+
+
+def installed_peers() -> dict[str, object]:
+    """The peer packages that import here (CompressAI is loaded through ecc.testing's shim)."""
+    peers = {}
+    try:
+        from .testing import import_compressai
+
+        peers["compressai"] = import_compressai()
+    except ImportError:
+        pass
+    for name in ("constriction", "torchac"):
+        try:
+            peers[name] = importlib.import_module(name)
+        except ImportError:
+            pass
+    return peers
+
+
+def coders_for(w: Workload, devices: list[str], peers: dict[str, object]) -> list[Coder]:
+    coders = [c for d in devices for c in _ecc_coders(w, d)]
+    if w.n <= PYTHON_MAX_SYMBOLS:
+        coders.append(_reference_coder(w))
+    if "compressai" in peers:
+        coders.append(_compressai_coder(w, peers["compressai"]))
+    if "constriction" in peers:
+        coders.append(_constriction_coder(w, peers["constriction"]))
+    if "torchac" in peers and w.n <= TORCHAC_MAX_SYMBOLS:
+        coders.append(_torchac_coder(w, peers["torchac"]))
+    return coders
+
+
+def _median_seconds(fn: Callable[[], object], repeat: int, cuda: bool) -> float:
+    times = []
+    for _ in range(repeat):
+        if cuda:
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        if cuda:
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(coder: Coder, w: Workload, repeat: int) -> dict:
+    """Checks the round trip, then times encode and decode. Returns one result row."""
+    handle = coder.encode()
+    expected = getattr(coder, "expected", w.coded())
+    if not torch.equal(coder.decode(handle), expected):
+        raise RuntimeError(f"{coder.name} on {coder.device} did not round-trip")
+    cuda = coder.device.startswith("cuda")
+    t_enc = _median_seconds(coder.encode, repeat, cuda)
+    t_dec = _median_seconds(lambda: coder.decode(handle), repeat, cuda)
+    ideal = ideal_bits(w.symbols[w.indexes >= w.skip_below], w.indexes[w.indexes >= w.skip_below], *w.tables)
+    return {"coder": coder.name, "device": coder.device, "n": w.n, "skip": w.skip_below >= 0,
+            "enc_msym": w.n / t_enc / 1e6, "dec_msym": w.n / t_dec / 1e6,
+            "bits": 8 * coder.size(handle) / w.n, "ideal": ideal / w.n}
+
+
+def run(sizes: list[int], devices: list[str], skips: list[bool], repeat: int, progress=None) -> list[dict]:
+    peers = installed_peers()
+    rows = []
+    jobs = [(n, skip) for n in sizes for skip in skips]
+    for n, skip in jobs:
+        w = make_workload(n, skip)
+        for coder in coders_for(w, devices, peers):
+            if progress:
+                progress(f"{coder.name} ({coder.device}), {n:,} symbols, skip {'on' if skip else 'off'}")
+            rows.append(measure(coder, w, repeat if n <= 10**6 else max(1, repeat // 2)))
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    """One table; ratios are speed-ups over the pure-Python coder and CompressAI on the same job."""
+    head = (f"{'coder':<22}{'device':<7}{'symbols':>11} {'skip':<5}{'enc Msym/s':>11}{'dec Msym/s':>11}"
+            f"{'bits/sym':>9}{'ideal':>8}{'enc/dec vs python':>19}{'enc/dec vs compressai':>23}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        same = [o for o in rows if o["n"] == r["n"] and o["skip"] == r["skip"]]
+
+        def ratio(name):
+            base = next((o for o in same if o["coder"] == name), None)
+            if base is None:
+                return "-"
+            return f"{r['enc_msym'] / base['enc_msym']:.1f}x / {r['dec_msym'] / base['dec_msym']:.1f}x"
+
+        lines.append(f"{r['coder']:<22}{r['device']:<7}{r['n']:>11,} {'on' if r['skip'] else 'off':<5}"
+                     f"{r['enc_msym']:>11.1f}{r['dec_msym']:>11.1f}{r['bits']:>9.4f}{r['ideal']:>8.4f}"
+                     f"{ratio('python reference'):>19}{ratio('compressai'):>23}")
+    return "\n".join(lines)
