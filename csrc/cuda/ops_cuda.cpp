@@ -8,44 +8,12 @@
 #include <c10/cuda/CUDAStream.h>
 #include <torch/library.h>
 
-#include <vector>
-
-#include "../checks.h"
-#include "../host_tables.h"
-#include "launch.h"
+#include "cuda_glue.h"
 
 namespace ecc {
 namespace {
 
 using namespace compressai_stream;
-
-void check_cuda(const char* op, const char* step, cudaError_t err) {
-  TORCH_CHECK(err == cudaSuccess, op, ": CUDA error in ", step, ": ", cudaGetErrorString(err));
-}
-
-// A host vector as an int64 tensor on `device` (a blocking copy, so `values` may go right after).
-at::Tensor to_device(const std::vector<int64_t>& values, const at::Device& device) {
-  const at::Tensor host = at::from_blob(const_cast<int64_t*>(values.data()),
-                                        {static_cast<int64_t>(values.size())}, at::kLong);
-  return host.to(device);
-}
-
-// Checks every cdf row on the device; raises for the first invalid one, as the CPU ops do.
-void check_cdf_rows(const char* op, const at::Tensor& cdf, const at::Tensor& cdf_length,
-                    cudaStream_t stream) {
-  const at::Tensor valid = at::empty_like(cdf_length);
-  check_cuda(op, "cdf row check",
-             launch_validate_cdf_rows(cdf.data_ptr<int32_t>(), cdf_length.data_ptr<int32_t>(),
-                                      cdf.size(0), cdf.size(1), valid.data_ptr<int32_t>(), stream));
-  const at::Tensor valid_host = valid.cpu();
-  const int32_t* flag = valid_host.data_ptr<int32_t>();
-  for (int64_t r = 0; r < cdf.size(0); ++r) check_bad_cdf_row(op, r, flag[r] != 0);
-}
-
-void check_statuses(const char* op, const at::Tensor& status, int64_t num_rows) {
-  const at::Tensor status_host = status.cpu();
-  check_stream_status(op, status_host.data_ptr<int32_t>(), status.size(0), num_rows);
-}
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> gaussian_cdf_table_cuda(const at::Tensor& scales) {
   const char* op = "gaussian_cdf_table";
@@ -76,20 +44,7 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_cuda(const at::Tensor& symbols,
   const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
   const at::TensorOptions options = symbols.options();
 
-  // Tables: every row checked, then row r's encoder symbols packed at row_start[r].
-  check_cdf_rows(op, cdf, cdf_length, stream);
-  const std::vector<int64_t> row_start_host = enc_row_starts(cdf_length.cpu());
-  const at::Tensor row_start = to_device(row_start_host, device);
-  const int64_t num_slots = row_start_host.back();
-  const at::Tensor enc_symbols = at::empty(
-      {num_slots * static_cast<int64_t>(sizeof(rans64::EncSymbol))}, options.dtype(at::kByte));
-  auto* enc = reinterpret_cast<rans64::EncSymbol*>(enc_symbols.data_ptr<uint8_t>());
-  check_cuda(op, "encoder table kernel",
-             launch_build_enc_symbols(cdf.data_ptr<int32_t>(), cdf_length.data_ptr<int32_t>(),
-                                      row_start.data_ptr<int64_t>(), cdf.size(0), cdf.size(1), enc,
-                                      stream));
-  const EncodeTables tables{enc, row_start.data_ptr<int64_t>(), cdf_length.data_ptr<int32_t>(),
-                            offset.data_ptr<int32_t>(), static_cast<int32_t>(cdf.size(0))};
+  const CudaEncodeTables tables = prepare_encode_tables(op, cdf, cdf_length, offset, stream);
 
   // Encode each stream into the end of its worst-case scratch row, check the statuses, then
   // pack the streams back to back into exactly sum(sizes) bytes.
@@ -98,16 +53,13 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_cuda(const at::Tensor& symbols,
   const at::Tensor status = at::empty({num_streams}, options.dtype(at::kInt));
   at::Tensor sizes = at::empty({num_streams}, options.dtype(at::kLong));
   const at::Tensor ends = at::empty({num_streams}, options.dtype(at::kLong));
-  size_t scan_bytes = 0;
-  check_cuda(op, "scan size query", rans_encode_scan_bytes(num_streams, &scan_bytes));
-  const at::Tensor scan_temp = at::empty(
-      {static_cast<int64_t>(std::max<size_t>(scan_bytes, 1))}, options.dtype(at::kByte));
+  const at::Tensor scan_temp = scan_storage(op, num_streams, options);
   const EncodeBuffers buf{scratch.data_ptr<uint32_t>(), status.data_ptr<int32_t>(),
                           sizes.data_ptr<int64_t>(),    ends.data_ptr<int64_t>(),
                           scan_temp.data_ptr(),         static_cast<size_t>(scan_temp.numel())};
   check_cuda(op, "encode kernel",
              launch_rans_encode(symbols.data_ptr<int32_t>(), indexes.data_ptr<int32_t>(),
-                                num_streams, n, clamp_skip_below(skip_below), tables, buf, stream));
+                                num_streams, n, clamp_skip_below(skip_below), tables.view, buf, stream));
   check_statuses(op, status, cdf.size(0));
 
   const int64_t total = num_streams == 0 ? 0 : ends[num_streams - 1].item<int64_t>();
@@ -129,22 +81,14 @@ at::Tensor rans_decode_cuda(const at::Tensor& data, const at::Tensor& sizes,
   const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
   const at::Tensor start = to_device(stream_starts(op, sizes.cpu(), data.numel()), device);
 
-  // Tables: every row checked, then each row's decode buckets.
-  check_cdf_rows(op, cdf, cdf_length, stream);
-  const at::Tensor lut = at::empty({cdf.size(0), kLutSize}, cdf.options().dtype(at::kUInt16));
-  check_cuda(op, "decoder table kernel",
-             launch_build_decode_luts(cdf.data_ptr<int32_t>(), cdf_length.data_ptr<int32_t>(),
-                                      cdf.size(0), cdf.size(1), lut.data_ptr<uint16_t>(), stream));
-  const DecodeTables tables{cdf.data_ptr<int32_t>(),        cdf.size(1),
-                            lut.data_ptr<uint16_t>(),       cdf_length.data_ptr<int32_t>(),
-                            offset.data_ptr<int32_t>(),     static_cast<int32_t>(cdf.size(0))};
+  const CudaDecodeTables tables = prepare_decode_tables(op, cdf, cdf_length, offset, stream);
 
   at::Tensor out = at::empty_like(indexes);
   const at::Tensor status = at::empty({num_streams}, indexes.options());
   check_cuda(op, "decode kernel",
              launch_rans_decode(data.data_ptr<uint8_t>(), start.data_ptr<int64_t>(),
                                 indexes.data_ptr<int32_t>(), num_streams, n,
-                                clamp_skip_below(skip_below), tables, out.data_ptr<int32_t>(),
+                                clamp_skip_below(skip_below), tables.view, out.data_ptr<int32_t>(),
                                 status.data_ptr<int32_t>(), stream));
   check_statuses(op, status, cdf.size(0));
   return out;

@@ -29,6 +29,8 @@
 // Warp rule: every __ballot_sync / __shfl_sync is reached by all 32 lanes. Loop bounds and early
 // returns are warp-uniform (from ballots or warp maxima); only straight-line per-lane math (and
 // find_slot's scan) is divergent.
+#include <algorithm>
+
 #include "../common/interleaved_stream.h"
 #include "grid.cuh"
 #include "launch.h"
@@ -41,7 +43,7 @@ using namespace interleaved_stream;
 constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kWarpSize = 32;
 constexpr int kEncodeWarps = 8;   // tasks per encode block
-constexpr int kDecodeWarps = 16;  // tasks per decode block, sharing its smem tables
+constexpr int kDecodeWarps = 32;  // tasks per decode block, sharing its smem tables
 constexpr int kEncodeThreads = kEncodeWarps * kWarpSize;
 constexpr int kDecodeThreads = kDecodeWarps * kWarpSize;
 constexpr int kResultWarps = 8;  // streams per stream_results / pack block

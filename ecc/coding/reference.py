@@ -128,29 +128,41 @@ def decode_stream(
     skip_below: int = -1,
 ) -> list[int]:
     """Symbols of one stream; skipped elements decode to 0."""
-    dec, out = _Decoder(data), []
-    for r in indexes:
-        if not 0 <= r < len(cdfs):
-            raise ValueError(f"index {r} is outside [0, {len(cdfs)}), the number of cdf rows")
-        if r < skip_below:
-            out.append(0)
-            continue
-        row, top = cdfs[r], cdf_lengths[r] - 2
-        cum = dec.x & ((1 << PRECISION) - 1)
-        s = bisect.bisect_right(row, cum, 0, cdf_lengths[r]) - 1
-        dec.advance(row[s], row[s + 1] - row[s], PRECISION)
-        value = s
-        if s == top:
-            count = dec.bits()
-            if count > MAX_NIBBLES:
-                raise ValueError("stream is corrupt: impossible bypass length")
-            value = _unmap(sum(dec.bits() << (BYPASS_BITS * j) for j in range(count)), top, offsets[r])
-        else:
-            value += offsets[r]
-        out.append(value)
-    if dec.x != LOWER or dec.pos != len(dec.words):
+    dec = StreamDecoder(data)
+    out = dec.decode(indexes, cdfs, cdf_lengths, offsets, skip_below)
+    if not dec.finished():
         raise ValueError("stream is corrupt, or was not encoded with these indexes and tables")
     return out
+
+
+class StreamDecoder(_Decoder):
+    """Decodes one `compressai`-format stream piece by piece, as CompressAI's
+    ``RansDecoder.set_stream`` + ``decode_stream`` do (autoregressive models decode a few
+    symbols at a time, their indexes depending on what came before)."""
+
+    def decode(self, indexes, cdfs, cdf_lengths, offsets, skip_below: int = -1) -> list[int]:
+        out = []
+        for r in indexes:
+            if not 0 <= r < len(cdfs):
+                raise ValueError(f"index {r} is outside [0, {len(cdfs)}), the number of cdf rows")
+            if r < skip_below:
+                out.append(0)
+                continue
+            row, top = cdfs[r], cdf_lengths[r] - 2
+            s = bisect.bisect_right(row, self.x & ((1 << PRECISION) - 1), 0, cdf_lengths[r]) - 1
+            self.advance(row[s], row[s + 1] - row[s], PRECISION)
+            if s < top:
+                out.append(s + offsets[r])
+                continue
+            count = self.bits()
+            if count > MAX_NIBBLES:
+                raise ValueError("stream is corrupt: impossible bypass length")
+            out.append(_unmap(sum(self.bits() << (BYPASS_BITS * j) for j in range(count)), top, offsets[r]))
+        return out
+
+    def finished(self) -> bool:
+        """True when the whole stream was read and the state is back at its start value."""
+        return self.x == LOWER and self.pos == len(self.words)
 
 
 def _rows(t: torch.Tensor) -> list[list[int]]:
