@@ -9,6 +9,10 @@ TORCH_LIBRARY(ecc, m) {
   // scales (S,) float32 -> cdf (S, Lmax) int32, cdf_length (S,) int32, offset (S,) int32:
   // CompressAI's GaussianConditional tables (tail mass 1e-9, 16-bit precision).
   m.def("gaussian_cdf_table(Tensor scales) -> (Tensor cdf, Tensor cdf_length, Tensor offset)");
+  // pmf (S, L) float32 with pmf_length (S,) int32 valid entries and tail_mass (S,) float32 ->
+  // cdf (S, max(pmf_length) + 2) int32, cdf_length (S,) int32: CompressAI's
+  // pmf_to_quantized_cdf for every row (the EntropyBottleneck's tables).
+  m.def("pmf_to_quantized_cdf(Tensor pmf, Tensor pmf_length, Tensor tail_mass) -> (Tensor cdf, Tensor cdf_length)");
   // symbols, indexes (B, N) int32 -> data (sum(sizes),) uint8, sizes (B,) int64: the B
   // `compressai`-format streams back to back.
   m.def(

@@ -10,7 +10,7 @@ import torch
 
 from . import _C  # noqa: F401  (loads the library that registers torch.ops.ecc)
 
-__all__ = ["cuda_version", "gaussian_cdf_table", "rans_encode", "rans_decode"]
+__all__ = ["cuda_version", "gaussian_cdf_table", "pmf_to_quantized_cdf", "rans_encode", "rans_decode"]
 
 
 def cuda_version() -> int:
@@ -51,6 +51,33 @@ def _(scales):
         scales.new_empty((rows,), dtype=torch.int32),
         scales.new_empty((rows,), dtype=torch.int32),
     )
+
+
+# --- pmf_to_quantized_cdf -------------------------------------------------------------------------
+
+
+def pmf_to_quantized_cdf(
+    pmf: torch.Tensor, pmf_length: torch.Tensor, tail_mass: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Quantized CDF rows from probabilities, exactly CompressAI's ``pmf_to_quantized_cdf``.
+
+    Args:
+        pmf: (S, L) float32; row r's first pmf_length[r] entries are its probabilities.
+        pmf_length: (S,) int32, at most min(L, 65535).
+        tail_mass: (S,) float32, the probability outside the row (its escape slot).
+    Returns:
+        cdf (S, max(pmf_length) + 2) int32 zero-padded; cdf_length (S,) int32 = pmf_length + 2.
+    """
+    _check_device(pmf, pmf_length, tail_mass)
+    return torch.ops.ecc.pmf_to_quantized_cdf(
+        pmf.to(torch.float32).contiguous(), pmf_length.to(torch.int32).contiguous(), tail_mass.to(torch.float32).contiguous()
+    )
+
+
+@torch.library.register_fake("ecc::pmf_to_quantized_cdf")
+def _(pmf, pmf_length, tail_mass):
+    width = torch.library.get_ctx().new_dynamic_size()
+    return pmf.new_empty((pmf.shape[0], width), dtype=torch.int32), pmf.new_empty((pmf.shape[0],), dtype=torch.int32)
 
 
 # --- rans_encode ----------------------------------------------------------------------------------

@@ -68,25 +68,17 @@ ECC_HOST_DEVICE uint32_t round_to_precision(float p) {
   return r;
 }
 
-// Writes the quantized CDF of one scale into cdf[0 .. 2*center+2] (center = pmf_center(scale)),
-// using freq[0 .. 2*center+1] as scratch. Returns cdf_length = 2*center + 3.
-//
-// The zero-frequency fix-up is CompressAI's sequential loop in closed form: a zero at index i
-// takes one unit from the current smallest frequency > 1 (lowest index on ties). Only zeros and
-// that target change, so the target stays the minimum until it reaches 1; the donors are
-// therefore drained to 1, one after another, in (frequency, index) order, and the zeros all
-// become 1. No sum can overflow: freq <= 2^16 and n <= 2^16 entries.
-ECC_HOST_DEVICE int32_t gaussian_quantized_cdf(float scale, uint32_t* freq, int32_t* cdf) {
-  const int32_t center = pmf_center(scale);
-  const int32_t n = 2 * center + 2;  // 2*center+1 bins + the tail mass
-
-  uint32_t total = 0;
-  for (int32_t k = 0; k < n; ++k) {
-    const float p = k + 1 < n ? bin_probability(k, center, scale) : tail_probability(center, scale);
-    freq[k] = round_to_precision(p);
-    total += freq[k];
-  }
-  // Rescale to sum <= 2^16 (floor), then let the last entry absorb the deficit.
+// CompressAI's pmf_to_quantized_cdf after the rounding step: freq[0 .. n-1] holds
+// round(p * 2^16) of n probabilities (the last one the tail mass); writes cdf[0 .. n].
+// Rescales by 2^16 / sum (uint64, floor), forces the last CDF entry to 2^16, then every zero
+// frequency steals one unit from the smallest frequency > 1 (lowest index on ties).
+// The fix-up is CompressAI's sequential loop in closed form: only zeros and the current target
+// change, so the target stays the minimum until it reaches 1; the donors are therefore drained
+// to 1, one after another, in (frequency, index) order, and the zeros all become 1.
+// Needs 1 <= n <= 2^16 and a positive sum (the callers check); no sum can overflow.
+ECC_HOST_DEVICE void rounded_pmf_to_cdf(uint32_t* freq, int32_t n, int32_t* cdf) {
+  uint64_t total = 0;
+  for (int32_t k = 0; k < n; ++k) total += freq[k];
   uint32_t cum = 0;
   for (int32_t k = 0; k < n; ++k) {
     freq[k] = static_cast<uint32_t>((static_cast<uint64_t>(kTotal) * freq[k]) / total);
@@ -101,8 +93,7 @@ ECC_HOST_DEVICE int32_t gaussian_quantized_cdf(float scale, uint32_t* freq, int3
       ++zeros;
     }
   }
-  // Drain donors: all entries at the current minimum value > 1, in index order.
-  while (zeros > 0) {
+  while (zeros > 0) {  // drain donors: all entries at the current minimum > 1, in index order
     uint32_t smallest = kTotal + 1;
     for (int32_t k = 0; k < n; ++k) {
       if (freq[k] > 1 && freq[k] < smallest) smallest = freq[k];
@@ -118,7 +109,35 @@ ECC_HOST_DEVICE int32_t gaussian_quantized_cdf(float scale, uint32_t* freq, int3
 
   cdf[0] = 0;
   for (int32_t k = 0; k < n; ++k) cdf[k + 1] = cdf[k] + static_cast<int32_t>(freq[k]);
+}
+
+// Writes the quantized CDF of one scale into cdf[0 .. 2*center+2] (center = pmf_center(scale)),
+// using freq[0 .. 2*center+1] as scratch. Returns cdf_length = 2*center + 3.
+ECC_HOST_DEVICE int32_t gaussian_quantized_cdf(float scale, uint32_t* freq, int32_t* cdf) {
+  const int32_t center = pmf_center(scale);
+  const int32_t n = 2 * center + 2;  // 2*center+1 bins + the tail mass
+  for (int32_t k = 0; k < n; ++k) {
+    const float p = k + 1 < n ? bin_probability(k, center, scale) : tail_probability(center, scale);
+    freq[k] = round_to_precision(p);
+  }
+  rounded_pmf_to_cdf(freq, n, cdf);
   return n + 1;
+}
+
+// Writes the quantized CDF of a pmf of `length` probabilities plus its tail mass into
+// cdf[0 .. length + 1], using freq[0 .. length] as scratch. Returns cdf_length = length + 2, or
+// 0 when every probability rounds to 0 (no CDF exists). The caller has checked 0 <= p <= 1
+// and length + 1 <= 2^16.
+ECC_HOST_DEVICE int32_t pmf_quantized_cdf(const float* pmf, int32_t length, float tail_mass, uint32_t* freq,
+                                          int32_t* cdf) {
+  uint32_t total = 0;
+  for (int32_t k = 0; k <= length; ++k) {
+    freq[k] = round_to_precision(k < length ? pmf[k] : tail_mass);
+    total += freq[k];
+  }
+  if (total == 0) return 0;
+  rounded_pmf_to_cdf(freq, length + 1, cdf);
+  return length + 2;
 }
 
 }  // namespace cdf

@@ -31,8 +31,38 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> gaussian_cdf_table_cpu(const at::
   return {table, cdf_length, offset};
 }
 
+std::tuple<at::Tensor, at::Tensor> pmf_to_quantized_cdf_cpu(const at::Tensor& pmf, const at::Tensor& pmf_length,
+                                                             const at::Tensor& tail_mass) {
+  const char* op = "pmf_to_quantized_cdf";
+  check_tensor(pmf, op, "pmf", at::kFloat, 2, pmf.device());
+  check_tensor(pmf_length, op, "pmf_length", at::kInt, 1, pmf.device());
+  check_tensor(tail_mass, op, "tail_mass", at::kFloat, 1, pmf.device());
+  const int64_t stride = pmf_table_stride(pmf, pmf_length, tail_mass);
+  const int64_t rows = pmf.size(0), width = pmf.size(1);
+  at::Tensor table = at::zeros({rows, stride}, pmf_length.options());
+  at::Tensor cdf_length = at::empty({rows}, pmf_length.options());
+  const float* p = pmf.data_ptr<float>();
+  const float* tail = tail_mass.data_ptr<float>();
+  const int32_t* len = pmf_length.data_ptr<int32_t>();
+  int32_t* out_len = cdf_length.data_ptr<int32_t>();
+  at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t end) {
+    std::vector<uint32_t> freq(stride);
+    for (int64_t r = begin; r < end; ++r) {
+      out_len[r] = cdf::pmf_quantized_cdf(p + r * width, len[r], tail[r], freq.data(),
+                                          table.data_ptr<int32_t>() + r * stride);
+    }
+  });
+  for (int64_t r = 0; r < rows; ++r) {
+    TORCH_CHECK(out_len[r] > 0, op, ": row ", r, " has no probability >= 2^-17; it cannot be quantized");
+  }
+  return {table, cdf_length};
+}
+
 }  // namespace
 
-TORCH_LIBRARY_IMPL(ecc, CPU, m) { m.impl("gaussian_cdf_table", &gaussian_cdf_table_cpu); }
+TORCH_LIBRARY_IMPL(ecc, CPU, m) {
+  m.impl("gaussian_cdf_table", &gaussian_cdf_table_cpu);
+  m.impl("pmf_to_quantized_cdf", &pmf_to_quantized_cdf_cpu);
+}
 
 }  // namespace ecc

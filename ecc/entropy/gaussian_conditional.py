@@ -1,0 +1,104 @@
+"""Gaussian conditional entropy model with entropy skip (CompressAI-compatible tables and bytes)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .. import ops
+from ..coding import SCALE_MIN, default_scale_table, scale_indexes
+from .coding import CoderSettings, require_tables
+
+LIKELIHOOD_MIN = 1e-9
+
+
+def _standard_cdf(x: torch.Tensor) -> torch.Tensor:
+    return 0.5 * torch.erfc(-(2**-0.5) * x)
+
+
+class GaussianConditional(nn.Module):
+    """y ~ N(mean, scale) quantized to integers around the mean, with a table of Gaussian CDFs.
+
+    Entropy skip: elements whose scale index (row of the scale table) is below ``skip_below`` are
+    neither coded nor sent; both sides use ``y_hat = mean`` there. The decoder knows the scales,
+    so no mask is sent. ``skip_below = 0`` turns it off.
+
+    Args:
+        scale_table: ascending scales (default: CompressAI's 64 scales over [0.11, 256]).
+        skip_below: entropy-skip threshold on the scale index (0: off).
+        coder: stream format (:class:`~ecc.entropy.coding.CoderSettings`).
+    """
+
+    def __init__(self, scale_table=None, skip_below: int = 0, coder: CoderSettings | None = None):
+        super().__init__()
+        table = default_scale_table() if scale_table is None else torch.as_tensor(scale_table, dtype=torch.float32)
+        if table.dim() != 1 or len(table) < 2 or not bool((table[1:] > table[:-1]).all()) or table[0] <= 0:
+            raise ValueError("scale_table must be a 1-D ascending sequence of positive scales")
+        self.register_buffer("scale_table", table)
+        self.register_buffer("_quantized_cdf", torch.zeros(0, dtype=torch.int32))
+        self.register_buffer("_cdf_length", torch.zeros(0, dtype=torch.int32))
+        self.register_buffer("_offset", torch.zeros(0, dtype=torch.int32))
+        self.skip_below = skip_below
+        self.coder = coder or CoderSettings()
+
+    def update(self) -> None:
+        """Builds the CDF tables from the scale table (ecc's op: CompressAI's tables exactly)."""
+        self._quantized_cdf, self._cdf_length, self._offset = ops.gaussian_cdf_table(self.scale_table)
+
+    def set_skip_scale(self, scale: float) -> None:
+        """Skip elements whose scale falls in a table row below ``scale`` (0 turns skip off)."""
+        self.skip_below = int(scale_indexes(torch.tensor([float(scale)]), self.scale_table)) if scale > 0 else 0
+
+    def build_indexes(self, scales: torch.Tensor) -> torch.Tensor:
+        """Scale-table row per element (int32, shaped like ``scales``)."""
+        return scale_indexes(scales, self.scale_table)
+
+    def likelihood(self, values: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
+        """P(bin) of ``values`` (y - mean, possibly noisy) under N(0, scale); float like ``values``."""
+        scales = scales.clamp_min(SCALE_MIN)
+        values = values.abs()
+        return _standard_cdf((0.5 - values) / scales) - _standard_cdf((-0.5 - values) / scales)
+
+    def forward(self, inputs: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None,
+                training: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Training/eval pass: (y_hat, likelihoods), both shaped like ``inputs``.
+
+        Training adds uniform noise; evaluation rounds around the mean. Skipped elements take the
+        mean and likelihood 1 (zero bits), so the rate is skip-aware; gradients reach the kept
+        elements' scales and means.
+        """
+        training = self.training if training is None else training
+        means = torch.zeros_like(inputs) if means is None else means
+        if training:
+            values = inputs - means + torch.empty_like(inputs).uniform_(-0.5, 0.5)
+        else:
+            values = torch.round(inputs - means)
+        likelihoods = self.likelihood(values, scales).clamp_min(LIKELIHOOD_MIN)
+        outputs = values + means
+        if self.skip_below > 0:
+            skipped = self.build_indexes(scales.detach()) < self.skip_below
+            outputs = torch.where(skipped, means, outputs)
+            likelihoods = torch.where(skipped, torch.ones_like(likelihoods), likelihoods)
+        return outputs, likelihoods
+
+    def _tables(self):
+        require_tables(self, self._quantized_cdf)
+        return self._quantized_cdf, self._cdf_length, self._offset
+
+    def compress(self, inputs: torch.Tensor, indexes: torch.Tensor, means: torch.Tensor | None = None):
+        """One stream per batch element: (data uint8 (total,), sizes int64 (B,)).
+
+        Args:
+            inputs: (B, ...) float latents; indexes: same shape int32 (``build_indexes``);
+            means: same shape or None.
+        """
+        if inputs.shape != indexes.shape or (means is not None and means.shape != inputs.shape):
+            raise ValueError(f"inputs {tuple(inputs.shape)}, indexes {tuple(indexes.shape)} and means must have one shape")
+        symbols = torch.round(inputs if means is None else inputs - means).int()
+        return self.coder.encode(symbols, indexes, self._tables(), self.skip_below)
+
+    def decompress(self, data: torch.Tensor, sizes: torch.Tensor, indexes: torch.Tensor,
+                   means: torch.Tensor | None = None) -> torch.Tensor:
+        """y_hat (float32, shaped like ``indexes``): decoded symbols + means; skipped elements = means."""
+        symbols = self.coder.decode(data, sizes, indexes, self._tables(), self.skip_below).float()
+        return symbols if means is None else symbols + means
