@@ -85,6 +85,23 @@ inline int32_t check_interleaved_args(const char* op, int64_t lanes, int64_t chu
   return log2;
 }
 
+// The arguments of deterministic_conv1d: x (B, Cin, T), weight (Cout, Cin, K odd), bias (Cout,),
+// all float32 on one device, and an activation code.
+inline void check_conv1d_args(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                              int64_t activation) {
+  const char* op = "deterministic_conv1d";
+  check_tensor(x, op, "x", at::kFloat, 3, x.device());
+  check_tensor(weight, op, "weight", at::kFloat, 3, x.device());
+  check_tensor(bias, op, "bias", at::kFloat, 1, x.device());
+  TORCH_CHECK(weight.size(1) == x.size(1), op, ": weight has ", weight.size(1), " input channels but x has ",
+              x.size(1));
+  TORCH_CHECK(weight.size(2) % 2 == 1, op, ": the kernel size must be odd (same padding), got ", weight.size(2));
+  TORCH_CHECK(bias.size(0) == weight.size(0), op, ": bias must have one entry per output channel (",
+              weight.size(0), "), got ", bias.size(0));
+  TORCH_CHECK(activation >= 0 && activation <= 3, op, ": activation must be 0 (none), 1 (relu), 2 (leaky relu) ",
+              "or 3 (hardtanh), got ", activation);
+}
+
 // Byte offset of each stream in the flat data, from sizes (B,) int64 on the CPU; the last entry
 // is the total, which must equal data's length.
 inline std::vector<int64_t> stream_starts(const char* op, const at::Tensor& sizes, int64_t data_bytes) {

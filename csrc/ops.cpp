@@ -30,6 +30,10 @@ TORCH_LIBRARY(ecc, m) {
   m.def(
       "rans_decode_interleaved(Tensor data, Tensor sizes, Tensor indexes, Tensor cdf, "
       "Tensor cdf_length, Tensor offset, int skip_below) -> Tensor");
+  // x (B, Cin, T) float32, weight (Cout, Cin, K) float32 (K odd), bias (Cout,) float32 ->
+  // act(conv1d(x, weight, bias, padding=K/2)) (B, Cout, T), bit-identical on every device and
+  // thread count (common/context.h); activation 0 none, 1 relu, 2 leaky relu (1/8), 3 hardtanh.
+  m.def("deterministic_conv1d(Tensor x, Tensor weight, Tensor bias, int activation) -> Tensor");
   // CUDA runtime version the extension was built with (e.g. 13000), or 0 without CUDA.
   m.def("cuda_version() -> int", [] { return static_cast<int64_t>(ECC_CUDA_VERSION); });
 }

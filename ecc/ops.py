@@ -10,7 +10,7 @@ import torch
 
 from . import _C  # noqa: F401  (loads the library that registers torch.ops.ecc)
 
-__all__ = ["cuda_version", "gaussian_cdf_table", "pmf_to_quantized_cdf", "rans_encode", "rans_decode"]
+__all__ = ["cuda_version", "gaussian_cdf_table", "pmf_to_quantized_cdf", "deterministic_conv1d", "rans_encode", "rans_decode"]
 
 
 def cuda_version() -> int:
@@ -78,6 +78,34 @@ def pmf_to_quantized_cdf(
 def _(pmf, pmf_length, tail_mass):
     width = torch.library.get_ctx().new_dynamic_size()
     return pmf.new_empty((pmf.shape[0], width), dtype=torch.int32), pmf.new_empty((pmf.shape[0],), dtype=torch.int32)
+
+
+# --- deterministic_conv1d ------------------------------------------------------------------------
+
+ACTIVATIONS = {None: 0, "relu": 1, "leaky_relu": 2, "hardtanh": 3}
+
+
+def deterministic_conv1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
+                         activation: str | None = None) -> torch.Tensor:
+    """``act(conv1d(x, weight, bias, padding=K // 2))`` with the same bits on every device and
+    thread count (fixed summation order, no FMA): the entropy-parameter path of ecc's models.
+
+    Args:
+        x: (B, Cin, T) float32; weight: (Cout, Cin, K) float32, K odd; bias: (Cout,) float32.
+        activation: None, "relu", "leaky_relu" (slope 1/8) or "hardtanh".
+    Returns:
+        (B, Cout, T) float32.
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
+    _check_device(x, weight, bias)
+    return torch.ops.ecc.deterministic_conv1d(x.contiguous(), weight.contiguous(), bias.contiguous(),
+                                              ACTIVATIONS[activation])
+
+
+@torch.library.register_fake("ecc::deterministic_conv1d")
+def _(x, weight, bias, activation):
+    return x.new_empty((x.shape[0], weight.shape[0], x.shape[2]))
 
 
 # --- rans_encode ----------------------------------------------------------------------------------
