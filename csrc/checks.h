@@ -102,6 +102,15 @@ inline void check_conv1d_args(const at::Tensor& x, const at::Tensor& weight, con
               "or 3 (hardtanh), got ", activation);
 }
 
+// pmf_to_quantized_cdf's result check: cdf_length (S,) int32 on the CPU, 0 where a row's
+// probabilities all rounded to 0.
+inline void check_pmf_rows_quantized(const at::Tensor& cdf_length) {
+  const int32_t* len = cdf_length.data_ptr<int32_t>();
+  for (int64_t r = 0; r < cdf_length.size(0); ++r) {
+    TORCH_CHECK(len[r] > 0, "pmf_to_quantized_cdf: row ", r, " has no probability >= 2^-17; it cannot be quantized");
+  }
+}
+
 // Byte offset of each stream in the flat data, from sizes (B,) int64 on the CPU; the last entry
 // is the total, which must equal data's length.
 inline std::vector<int64_t> stream_starts(const char* op, const at::Tensor& sizes, int64_t data_bytes) {

@@ -52,9 +52,7 @@ std::tuple<at::Tensor, at::Tensor> pmf_to_quantized_cdf_cpu(const at::Tensor& pm
                                           table.data_ptr<int32_t>() + r * stride);
     }
   });
-  for (int64_t r = 0; r < rows; ++r) {
-    TORCH_CHECK(out_len[r] > 0, op, ": row ", r, " has no probability >= 2^-17; it cannot be quantized");
-  }
+  check_pmf_rows_quantized(cdf_length);
   return {table, cdf_length};
 }
 
