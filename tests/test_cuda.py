@@ -140,3 +140,44 @@ def test_opcheck_interleaved_on_cuda(tables):
     torch.library.opcheck(torch.ops.ecc.rans_encode_interleaved.default, args)
     data, sizes = torch.ops.ecc.rans_encode_interleaved(*args)
     torch.library.opcheck(torch.ops.ecc.rans_decode_interleaved.default, (data, sizes, indexes.cuda(), *cuda_tables, -1))
+
+
+def test_deterministic_conv1d_is_bit_identical_on_cuda():
+    g = torch.Generator().manual_seed(20)
+    x, w, b = torch.randn(3, 40, 77, generator=g), torch.randn(24, 40, 5, generator=g) * 0.2, torch.randn(24, generator=g)
+    for activation in (None, "relu", "leaky_relu", "hardtanh"):
+        cpu = ecc.ops.deterministic_conv1d(x, w, b, activation)
+        cuda = ecc.ops.deterministic_conv1d(x.cuda(), w.cuda(), b.cuda(), activation)
+        assert torch.equal(cpu, cuda.cpu()), activation
+
+
+def test_pmf_tables_equal_cpu():
+    g = torch.Generator().manual_seed(21)
+    pmf = torch.rand(30, 120, generator=g) ** 5
+    lengths = torch.randint(1, 121, (30,), generator=g, dtype=torch.int32)
+    pmf = pmf / pmf.sum(1, keepdim=True) * 0.999
+    tail = torch.full((30,), 0.001)
+    cpu = ecc.ops.pmf_to_quantized_cdf(pmf, lengths, tail)
+    cuda = ecc.ops.pmf_to_quantized_cdf(pmf.cuda(), lengths.cuda(), tail.cuda())
+    assert all(torch.equal(a, b.cpu()) for a, b in zip(cpu, cuda))
+
+
+@pytest.mark.parametrize("format", ["compressai", "interleaved"])
+def test_slice_context_encodes_on_one_device_and_decodes_on_the_other(format):
+    from ecc.entropy import ChannelSliceContext, CoderSettings
+
+    torch.manual_seed(22)
+    model = ChannelSliceContext(channels=32, hyper_channels=16, slices=4, hidden=48, skip_below=6,
+                                coder=CoderSettings(format)).eval()
+    model.update()
+    g = torch.Generator().manual_seed(23)
+    y, hyper = torch.randn(3, 32, 101, generator=g) * 3, torch.randn(3, 16, 101, generator=g)
+    data, sizes, y_hat = model.compress(y, hyper)
+    model_cuda = ChannelSliceContext(channels=32, hyper_channels=16, slices=4, hidden=48, skip_below=6,
+                                     coder=CoderSettings(format)).eval()
+    model_cuda.load_state_dict(model.state_dict())
+    model_cuda.cuda()
+    data_c, sizes_c, y_hat_c = model_cuda.compress(y.cuda(), hyper.cuda())
+    assert torch.equal(data, data_c.cpu()) and torch.equal(sizes, sizes_c.cpu()) and torch.equal(y_hat, y_hat_c.cpu())
+    assert torch.equal(model_cuda.decompress(data.cuda(), sizes.cuda(), hyper.cuda()).cpu(), y_hat)
+    assert torch.equal(model.decompress(data_c.cpu(), sizes_c.cpu(), hyper), y_hat)
