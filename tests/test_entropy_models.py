@@ -151,3 +151,18 @@ def test_pmf_to_quantized_cdf_equals_compressai(compressai):
     with pytest.raises(RuntimeError, match="finite and in \\[0, 1\\]"):
         ecc.ops.pmf_to_quantized_cdf(-pmf, lengths, tail)
     torch.library.opcheck(torch.ops.ecc.pmf_to_quantized_cdf.default, (pmf, lengths, tail))
+
+
+def test_tables_load_from_a_state_dict_without_update(tmp_path):
+    gc = GaussianConditional()
+    gc.update()
+    eb = trained_like_bottleneck(channels=4)
+    eb.update()
+    torch.save({"gc": gc.state_dict(), "eb": eb.state_dict()}, tmp_path / "m.pt")
+    state = torch.load(tmp_path / "m.pt", weights_only=True)
+    gc2, eb2 = GaussianConditional(), EntropyBottleneck(4)
+    gc2.load_state_dict(state["gc"])
+    eb2.load_state_dict(state["eb"])
+    assert torch.equal(gc2._quantized_cdf, gc._quantized_cdf) and torch.equal(eb2._quantized_cdf, eb._quantized_cdf)
+    z = torch.randn(2, 4, 9)
+    assert torch.equal(eb2.decompress(*eb.compress(z), (9,)), eb.decompress(*eb.compress(z), (9,)))

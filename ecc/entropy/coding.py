@@ -32,3 +32,21 @@ def require_tables(module: torch.nn.Module, cdf: torch.Tensor) -> None:
     if cdf.numel() == 0:
         raise RuntimeError(f"{type(module).__name__} has no CDF tables yet: call .update() after training "
                            "(or load a state_dict that has them) before compress/decompress")
+
+
+class TableBuffers(torch.nn.Module):
+    """Holds the CDF table buffers (_quantized_cdf, _cdf_length, _offset), which change shape with
+    ``update()``; loading a state_dict takes the stored shapes (checkpoints carry their tables)."""
+
+    _TABLES = ("_quantized_cdf", "_cdf_length", "_offset")
+
+    def register_tables(self) -> None:
+        for name in self._TABLES:
+            self.register_buffer(name, torch.zeros(0, dtype=torch.int32))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        for name in self._TABLES:
+            stored = state_dict.get(prefix + name)
+            if stored is not None:
+                setattr(self, name, torch.empty_like(stored, device=getattr(self, name).device))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)

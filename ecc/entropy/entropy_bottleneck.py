@@ -9,12 +9,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import ops
-from .coding import CoderSettings, require_tables
+from .coding import CoderSettings, TableBuffers, require_tables
 
 LIKELIHOOD_MIN = 1e-9
 
 
-class EntropyBottleneck(nn.Module):
+class EntropyBottleneck(TableBuffers):
     """A learned, per-channel univariate density, coded with quantized CDF tables.
 
     Each channel's CDF is a small monotone network (``filters`` hidden widths). ``update()``
@@ -46,9 +46,7 @@ class EntropyBottleneck(nn.Module):
         self.quantiles = nn.Parameter(torch.tensor([-init_scale, 0.0, init_scale]).repeat(channels, 1, 1))
         target = math.log(2 / self.tail_mass - 1)
         self.register_buffer("target", torch.tensor([-target, 0.0, target]))
-        self.register_buffer("_quantized_cdf", torch.zeros(0, dtype=torch.int32))
-        self.register_buffer("_cdf_length", torch.zeros(0, dtype=torch.int32))
-        self.register_buffer("_offset", torch.zeros(0, dtype=torch.int32))
+        self.register_tables()
 
     def _logits_cumulative(self, inputs: torch.Tensor, stop_gradient: bool) -> torch.Tensor:
         """inputs (C, 1, N) -> logits of the per-channel CDF (C, 1, N)."""

@@ -7,7 +7,7 @@ from torch import nn
 
 from .. import ops
 from ..coding import SCALE_MIN, default_scale_table, scale_indexes
-from .coding import CoderSettings, require_tables
+from .coding import CoderSettings, TableBuffers, require_tables
 
 LIKELIHOOD_MIN = 1e-9
 
@@ -16,7 +16,7 @@ def _standard_cdf(x: torch.Tensor) -> torch.Tensor:
     return 0.5 * torch.erfc(-(2**-0.5) * x)
 
 
-class GaussianConditional(nn.Module):
+class GaussianConditional(TableBuffers):
     """y ~ N(mean, scale) quantized to integers around the mean, with a table of Gaussian CDFs.
 
     Entropy skip: elements whose scale index (row of the scale table) is below ``skip_below`` are
@@ -35,9 +35,7 @@ class GaussianConditional(nn.Module):
         if table.dim() != 1 or len(table) < 2 or not bool((table[1:] > table[:-1]).all()) or table[0] <= 0:
             raise ValueError("scale_table must be a 1-D ascending sequence of positive scales")
         self.register_buffer("scale_table", table)
-        self.register_buffer("_quantized_cdf", torch.zeros(0, dtype=torch.int32))
-        self.register_buffer("_cdf_length", torch.zeros(0, dtype=torch.int32))
-        self.register_buffer("_offset", torch.zeros(0, dtype=torch.int32))
+        self.register_tables()
         self.skip_below = skip_below
         self.coder = coder or CoderSettings()
 
