@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from .. import ops
 from ..coding import SCALE_MIN, default_scale_table, scale_indexes
