@@ -35,7 +35,7 @@ ECC_HOST_DEVICE float activate(float v, int32_t activation) {
   }
 }
 
-// One output element; x is (Cin, T) of one batch element, w is (Cout, Cin, K).
+// One output element (the CUDA kernel); x is (Cin, T) of one batch element, w is (Cout, Cin, K).
 ECC_HOST_DEVICE float conv1d_at(const float* x, const float* w, float bias, int64_t cin, int64_t length,
                                 int64_t kernel, int64_t o, int64_t t, int32_t activation) {
   float acc = bias;
@@ -50,6 +50,30 @@ ECC_HOST_DEVICE float conv1d_at(const float* x, const float* w, float bias, int6
     }
   }
   return activate(acc, activation);
+}
+
+// A whole output row out[0 .. T) of channel o, the terms summed in conv1d_at's order (i, then k)
+// for every t, so each element gets the same bits; the inner loop over t vectorises (the CPU
+// kernel). Terms outside [0, T) are left out exactly as in conv1d_at.
+ECC_HOST_DEVICE void conv1d_row(const float* x, const float* w, float bias, int64_t cin, int64_t length,
+                                int64_t kernel, int64_t o, int32_t activation, float* out) {
+  for (int64_t t = 0; t < length; ++t) out[t] = bias;
+  const float* wo = w + o * cin * kernel;
+  const int64_t half = kernel / 2;
+  for (int64_t i = 0; i < cin; ++i) {
+    for (int64_t k = 0; k < kernel; ++k) {
+      const float weight = wo[i * kernel + k];
+      const int64_t shift = k - half;  // out[t] takes x[t + shift]
+      const int64_t begin = shift < 0 ? -shift : 0;
+      const int64_t end = shift > 0 ? length - shift : length;
+      const float* xi = x + i * length + shift;
+      for (int64_t t = begin; t < end; ++t) {
+        const float product = weight * xi[t];
+        out[t] = out[t] + product;
+      }
+    }
+  }
+  for (int64_t t = 0; t < length; ++t) out[t] = activate(out[t], activation);
 }
 
 }  // namespace context

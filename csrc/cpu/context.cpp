@@ -1,5 +1,6 @@
-// CPU implementation of ecc::deterministic_conv1d: common/context.h per output element,
-// threaded over (batch, output channel) rows; the thread count cannot change a bit.
+// CPU implementation of ecc::deterministic_conv1d: common/context.h's conv1d_row (the same
+// summation order per element as the CUDA kernel's conv1d_at), threaded over (batch, output
+// channel) rows; the thread count cannot change a bit.
 #include <ATen/Parallel.h>
 #include <torch/library.h>
 
@@ -22,10 +23,8 @@ at::Tensor deterministic_conv1d_cpu(const at::Tensor& x, const at::Tensor& weigh
   at::parallel_for(0, batch * cout, 1, [&](int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) {
       const int64_t n = row / cout, c = row % cout;
-      for (int64_t t = 0; t < length; ++t) {
-        o[row * length + t] = context::conv1d_at(xs + n * cin * length, w, b[c], cin, length, kernel, c, t,
-                                                 static_cast<int32_t>(activation));
-      }
+      context::conv1d_row(xs + n * cin * length, w, b[c], cin, length, kernel, c, static_cast<int32_t>(activation),
+                          o + row * length);
     }
   });
   return out;

@@ -1,0 +1,86 @@
+"""``ecc eval``: score codecs on speech clips and write the report (see docs/eval.md).
+
+``ecc.cli`` calls ``add_parser`` to add the subcommand; its handler returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+
+from .codec import codec_names, get_codec
+from .data import default_clips, find_clips
+from .metrics import METRICS, check_metrics, metric_available
+from .report import mean_table, means, write_report
+from .runner import evaluate
+
+
+def _list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _points(text: str) -> tuple[str, list[str]]:
+    codec, sep, points = text.partition("=")
+    if not sep or not codec or not _list(points):
+        raise argparse.ArgumentTypeError(f"expected CODEC=POINT,POINT,... (e.g. opus=6k,12k), got {text!r}")
+    return codec, _list(points)
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command line that reproduces ``args``."""
+    words = ["ecc", "eval", *args.inputs, "--codecs", ",".join(args.codecs)]
+    for codec, points in args.points:
+        words += ["--points", f"{codec}={','.join(points)}"]
+    words += ["--metrics", ",".join(args.metrics), "--jobs", str(args.jobs), "--out", args.out]
+    return shlex.join(words)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``ecc eval``: evaluate, write the report, print the means. ValueError on user errors."""
+    args.codecs = args.codecs or codec_names()
+    if args.metrics is None:
+        args.metrics = [m for m in METRICS if metric_available(m)]
+        for m in METRICS:
+            if m not in args.metrics:
+                print(f"ecc eval: {m} skipped: `pip install '{METRICS[m].requirement}'` to score it", file=sys.stderr)
+    check_metrics(args.metrics)
+    points = dict(args.points)
+    unknown = set(points) - set(args.codecs)
+    if unknown:
+        raise ValueError(f"--points names {', '.join(sorted(unknown))}, which --codecs does not evaluate")
+    codecs = [get_codec(name)(points.get(name)) for name in args.codecs]
+    files = find_clips(args.inputs) if args.inputs else default_clips()
+
+    evaluation = evaluate(files, codecs, args.metrics, jobs=args.jobs, progress=not args.quiet)
+    report = write_report(evaluation, args.out, command=_command(args))
+
+    print("\n".join(mean_table(means(evaluation), args.metrics)))
+    for path, error in evaluation.failures:
+        print(f"ecc eval: failed, left out of the means: {path}: {error}", file=sys.stderr)
+    passed = len(files) - len(evaluation.failures)
+    print(f"{passed} of {len(files)} file(s) evaluated in {evaluation.seconds:.1f} s; report: {report}")
+    return 0 if passed else 1
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``eval`` subcommand to ``ecc``'s subparsers; returns its parser."""
+    p = subparsers.add_parser(
+        "eval", help="score codecs (PESQ, STOI/ESTOI, ViSQOL, bitrate) on speech clips; RD curves, BD-rate, report",
+        description="Encode, decode, align and score every clip with every codec and operating point; write "
+                    "scores.csv, report.json, rd_<metric>.png and report.md.")
+    p.add_argument("inputs", nargs="*", metavar="DIR_OR_FILE",
+                   help="clips (.wav, .flac, .raw = 16-kHz s16le) or folders of them (default: the dev clips, "
+                        "see docs/eval.md)")
+    p.add_argument("--codecs", type=_list, default=None,
+                   help=f"comma-separated codecs (default: all registered: {','.join(codec_names())})")
+    p.add_argument("--points", type=_points, action="append", default=[], metavar="CODEC=P1,P2",
+                   help="operating points of one codec (repeatable; default: each codec's own list)")
+    p.add_argument("--metrics", type=_list, default=None,
+                   help=f"comma-separated metrics from {','.join(METRICS)} (default: all installed)")
+    p.add_argument("--out", default="report", help="output folder (default: report)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: CPU count)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+    return p

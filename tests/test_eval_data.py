@@ -1,0 +1,53 @@
+"""Finding clips: the default set and the command line's files and folders."""
+
+import numpy as np
+import pytest
+
+from ecc.eval.audio import load_clip
+from ecc.eval.data import default_clips, find_clips
+
+
+def test_default_clips_are_the_pocketsphinx_english_clips(tmp_path):
+    for name in ("cards/002.wav", "cards/001.wav", "librivox/a.wav", "goforward.raw", "tidigits/x.raw"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    names = [p.relative_to(tmp_path).as_posix() for p in default_clips(tmp_path)]
+    assert names[:4] == ["cards/001.wav", "cards/002.wav", "librivox/a.wav", "goforward.raw"]
+    assert "tidigits/x.raw" not in names
+
+
+def test_missing_default_clips_name_the_package(tmp_path):
+    with pytest.raises(ValueError, match="apt-get install -y pocketsphinx-testdata"):
+        default_clips(tmp_path)
+
+
+def test_find_clips(tmp_path):
+    (tmp_path / "d" / "e").mkdir(parents=True)
+    for name in ("d/b.wav", "d/e/a.flac", "d/notes.txt", "c.raw"):
+        (tmp_path / name).write_bytes(b"")
+    found = find_clips([tmp_path / "d", tmp_path / "c.raw"])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["d/b.wav", "d/e/a.flac", "c.raw"]
+    with pytest.raises(ValueError, match="does not exist"):
+        find_clips([tmp_path / "nope.wav"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no .wav/.flac/.raw files"):
+        find_clips([tmp_path / "empty"])
+
+
+def test_load_clip_resamples_mixes_and_reads_raw(tmp_path):
+    import soundfile
+
+    t = np.arange(8000) / 8000
+    stereo = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 440 * t)], axis=1) * 0.5
+    soundfile.write(tmp_path / "s.wav", stereo, 8000)
+    wave = load_clip(tmp_path / "s.wav")
+    assert wave.dtype == np.float32 and wave.shape == (16000,)
+    assert np.max(np.abs(wave)) == pytest.approx(0.5, abs=0.01)
+    (np.array([0, 16384, -16384], dtype="<i2")).tofile(tmp_path / "r.raw")
+    assert load_clip(tmp_path / "r.raw").tolist() == [0.0, 0.5, -0.5]
+    (tmp_path / "bad.wav").write_bytes(b"not audio")
+    with pytest.raises(ValueError, match="cannot read"):
+        load_clip(tmp_path / "bad.wav")
+    soundfile.write(tmp_path / "silent.wav", np.zeros(100), 16000)
+    with pytest.raises(ValueError, match="empty or silent"):
+        load_clip(tmp_path / "silent.wav")
