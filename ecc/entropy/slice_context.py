@@ -97,7 +97,7 @@ class ChannelSliceContext(nn.Module):
 
     def indexes(self, log_scale: torch.Tensor) -> torch.Tensor:
         """Scale-table rows from log-scales by exact comparisons (int32, shaped like log_scale)."""
-        return (log_scale.unsqueeze(-1) > self.log_bounds).sum(-1).int()
+        return torch.searchsorted(self.log_bounds, log_scale.contiguous(), side="left").int()  # #bounds < v
 
     def _slice_params(self, i: int, hyper: torch.Tensor, decoded: list[torch.Tensor], deterministic: bool):
         out = self.params[i](torch.cat([hyper, *decoded], 1), deterministic)

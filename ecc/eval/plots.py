@@ -12,7 +12,7 @@ def plot_rd(means: list[dict], metric: str, label: str, path: str | Path) -> Non
         means: rows of ``ecc.eval.report.means`` (keys ``codec``, ``point``, ``kbps``, ``metric``).
     """
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, safe in workers and CI
-    from matplotlib.ticker import ScalarFormatter
+    from matplotlib.ticker import FuncFormatter
 
     fig = Figure(figsize=(6.4, 4.4), layout="constrained")
     ax = fig.add_subplot()
@@ -23,7 +23,7 @@ def plot_rd(means: list[dict], metric: str, label: str, path: str | Path) -> Non
         for p in points:
             ax.annotate(p["point"], (p["kbps"], p[metric]), textcoords="offset points", xytext=(3, 3), fontsize=7)
     ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.set_xlabel("bitrate (kbit/s, payload)")
     ax.set_ylabel(label)
     ax.set_title(f"{label} vs bitrate")
