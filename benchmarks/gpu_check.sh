@@ -23,3 +23,6 @@ ldd ecc/_C*.so | grep -E "stdc|gomp" | tee -a "$out/device.txt"
 python3 -m pytest -ra -q tests "$@" 2>&1 | tee "$out/tests.log" | tail -25
 python3 -m pytest -q benchmarks/bench_rans_compressai.py -k "cuda or (1000000 and not reference)" \
   --benchmark-columns=median,rounds 2>&1 | tee "$out/bench.log" | grep -A60 "benchmark summary"
+python3 -m pytest -q benchmarks/bench_entropy_path.py --benchmark-columns=median,rounds 2>&1 \
+  | tee "$out/bench_entropy.log" | grep -E "^test_|passed|failed"
+python3 -m ecc bench --sizes 1e4,1e5,1e6,1e7,6.4e7 --device cuda --coders ecc --repeat 5 --quiet 2>&1 | tee "$out/ecc_bench_cuda.txt"

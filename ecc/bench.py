@@ -214,13 +214,17 @@ def measure(coder: Coder, w: Workload, repeat: int) -> dict:
             "bits": 8 * coder.size(handle) / w.n, "ideal": ideal / w.n}
 
 
-def run(sizes: list[int], devices: list[str], skips: list[bool], repeat: int, progress=None) -> list[dict]:
+def run(sizes: list[int], devices: list[str], skips: list[bool], repeat: int, progress=None,
+        only: list[str] | None = None) -> list[dict]:
+    """Measures every coder (or those whose name starts with one of ``only``) on every job."""
     peers = installed_peers()
     rows = []
     jobs = [(n, skip) for n in sizes for skip in skips]
     for n, skip in jobs:
         w = make_workload(n, skip)
         for coder in coders_for(w, devices, peers):
+            if only and not any(coder.name.startswith(prefix) for prefix in only):
+                continue
             if progress:
                 progress(f"{coder.name} ({coder.device}), {n:,} symbols, skip {'on' if skip else 'off'}")
             rows.append(measure(coder, w, repeat if n <= 10**6 else max(1, repeat // 2)))

@@ -75,7 +75,8 @@ def bench(args: argparse.Namespace) -> int:
 
     print(f"ecc {__version__} bench: torch {torch.__version__}, {torch.get_num_threads()} CPU thread(s), "
           f"devices {', '.join(devices)}", flush=True)
-    rows = runner.run(args.sizes, devices, skips, args.repeat, progress=None if args.quiet else progress)
+    only = args.coders.split(",") if args.coders else None
+    rows = runner.run(args.sizes, devices, skips, args.repeat, progress=None if args.quiet else progress, only=only)
     print(runner.format_table(rows))
     return 0
 
@@ -101,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--device", action="append", help="cpu and/or cuda (repeatable; default: all available)")
     p.add_argument("--skip", choices=["off", "on", "both"], default="both", help="entropy skip (default both)")
     p.add_argument("--repeat", type=int, default=5, help="timed runs per measurement; the median is shown")
+    p.add_argument("--coders", help="only coders whose names start with these (comma-separated, e.g. 'ecc')")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=bench)
     return parser

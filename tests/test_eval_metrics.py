@@ -1,13 +1,13 @@
 """The metrics: fast checks on a short synthetic clip; the heavy ones (ViSQOL, real clips, the
 whole evaluation on the default clips) behind ``-m slow``."""
 
+import dataclasses
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ecc.eval import metrics
 from ecc.eval.metrics import METRICS, check_metrics, score
 from ecc.eval.synthetic import speech_like
 
@@ -34,8 +34,7 @@ def test_shapes_must_match():
 
 
 def test_missing_packages_name_the_pip_command(monkeypatch):
-    monkeypatch.setitem(METRICS, "visqol", METRICS["visqol"].__class__(
-        "ViSQOL", ("no_such_module_for_ecc",), "visqol-python[lattice]==3.8.0", metrics._visqol))
+    monkeypatch.setitem(METRICS, "visqol", dataclasses.replace(METRICS["visqol"], modules=("no_such_module",)))
     with pytest.raises(ValueError, match=r"pip install 'visqol-python\[lattice\]==3.8.0'"):
         check_metrics(["visqol"])
     with pytest.raises(ValueError, match="unknown metric"):

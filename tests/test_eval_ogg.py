@@ -11,8 +11,8 @@ from ecc.eval.ogg import ogg_packets, opus_audio_bytes
 
 def ogg_stream(packets, segments_per_page=4, serial=7):
     """Lace ``packets`` into Ogg pages of at most ``segments_per_page`` segments (RFC 3533)."""
-    lacing = []  # (packet index, segment bytes)
-    for i, packet in enumerate(packets):
+    lacing = []  # segments, in order
+    for packet in packets:
         for start in range(0, len(packet) + 1, 255):
             chunk = packet[start:start + 255]
             lacing.append(chunk)

@@ -4,6 +4,8 @@ the failed-file path; the worker pool; the ``ecc eval`` command line."""
 import argparse
 import csv
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -141,3 +143,11 @@ def test_cli_user_errors(argv, message, tmp_path):
 def test_cli_rejects_malformed_points():
     with pytest.raises(SystemExit):
         ecc_eval("--points", "opus")
+
+
+def test_ecc_command_line_has_eval():
+    result = subprocess.run([sys.executable, "-m", "ecc", "eval", "--codecs", "ecc"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]  # one line, no traceback
+    assert "not available yet" in result.stderr

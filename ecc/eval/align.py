@@ -3,8 +3,9 @@
 Waveform codecs (Opus) keep the waveform, so the peak of the waveform cross-correlation gives
 the delay to the sample. Parametric codecs (Codec 2) resynthesise the phase, which leaves that
 peak low and ambiguous; their delay comes from the cross-correlation of the amplitude envelopes
-(|x| smoothed over 20 ms, which removes the pitch ripple) instead. The estimate is per codec and operating point (see
-``ecc.eval.runner``), not per file: a codec's delay is a constant of its algorithm.
+(|x| smoothed over 20 ms, which removes the pitch ripple) instead. The estimate is per codec and
+operating point (see ``ecc.eval.runner``), not per file: a codec's delay is a constant of its
+algorithm, and one long signal pins it down better than many short ones.
 """
 
 from __future__ import annotations

@@ -41,7 +41,8 @@ def bd_rate(anchor_rates, anchor_qualities, test_rates, test_qualities) -> float
     for who, rates, qualities in (("anchor", anchor_rates, anchor_qualities), ("test", test_rates, test_qualities)):
         rates, qualities = np.asarray(rates, dtype=float), np.asarray(qualities, dtype=float)
         if rates.shape != qualities.shape or rates.ndim != 1 or len(rates) < 2:
-            raise ValueError(f"{who}: need at least two (rate, quality) points, got {rates.shape} and {qualities.shape}")
+            raise ValueError(f"{who}: need at least two (rate, quality) points, "
+                             f"got shapes {rates.shape} and {qualities.shape}")
         if np.any(rates <= 0):
             raise ValueError(f"{who}: rates must be positive")
         order = np.argsort(rates)

@@ -62,7 +62,8 @@ class Codec(abc.ABC):
             self.check_point(point)
 
     def check(self) -> None:
-        """Raise ValueError saying how to install what the codec needs, if anything is missing."""
+        """Raise ValueError saying how to install what the codec needs, if anything is missing
+        (default: nothing to check)."""
 
     def check_point(self, point: str) -> None:
         """Raise ValueError unless ``point`` is an operating point of this codec."""

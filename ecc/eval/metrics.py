@@ -6,7 +6,10 @@ Each metric compares an aligned decoded signal with its reference, both float32 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,6 +39,21 @@ def _stoi(extended: bool) -> Callable[[np.ndarray, np.ndarray], float]:
 _visqol_api = None  # one per process: building it loads the TFLite quality model
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Silence writes to file descriptor 2 from native code (LiteRT's "INFO: Created TensorFlow
+    Lite XNNPACK delegate" line, which would break the progress bar). Python errors still raise."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _visqol(reference: np.ndarray, decoded: np.ndarray) -> float:
     """ViSQOL v3 speech mode, MOS-LQO in [1, 5], with the deep-lattice quality model that the
     C++ ViSQOL uses by default (pure-Python port: ``visqol-python``)."""
@@ -43,28 +61,33 @@ def _visqol(reference: np.ndarray, decoded: np.ndarray) -> float:
     if _visqol_api is None:
         from visqol import VisqolApi
 
-        _visqol_api = VisqolApi()
-        _visqol_api.create(mode="speech", use_lattice_model=True)
+        api = VisqolApi()
+        with _native_stderr_silenced():
+            api.create(mode="speech", use_lattice_model=True)
+        _visqol_api = api
     result = _visqol_api.measure_from_arrays(reference.astype(np.float64), decoded.astype(np.float64), SAMPLE_RATE)
     return float(result.moslqo)
 
 
 @dataclass(frozen=True)
 class Metric:
-    """A score: its report label, the modules it imports and the pip requirement providing them."""
+    """A score: its report label, the modules it imports, the distribution that provides them and
+    the pip requirement that installs it."""
 
     label: str
     modules: tuple[str, ...]
+    distribution: str
     requirement: str
     fn: Callable[[np.ndarray, np.ndarray], float]
 
 
 METRICS: dict[str, Metric] = {
-    "pesq_wb": Metric("PESQ-WB", ("pesq",), "pesq==0.0.4", _pesq("wb")),
-    "pesq_nb": Metric("PESQ-NB", ("pesq",), "pesq==0.0.4", _pesq("nb")),
-    "stoi": Metric("STOI", ("pystoi",), "pystoi==0.4.1", _stoi(False)),
-    "estoi": Metric("ESTOI", ("pystoi",), "pystoi==0.4.1", _stoi(True)),
-    "visqol": Metric("ViSQOL", ("visqol", "ai_edge_litert"), "visqol-python[lattice]==3.8.0", _visqol),
+    "pesq_wb": Metric("PESQ-WB", ("pesq",), "pesq", "pesq==0.0.4", _pesq("wb")),
+    "pesq_nb": Metric("PESQ-NB", ("pesq",), "pesq", "pesq==0.0.4", _pesq("nb")),
+    "stoi": Metric("STOI", ("pystoi",), "pystoi", "pystoi==0.4.1", _stoi(False)),
+    "estoi": Metric("ESTOI", ("pystoi",), "pystoi", "pystoi==0.4.1", _stoi(True)),
+    "visqol": Metric("ViSQOL", ("visqol", "ai_edge_litert"), "visqol-python", "visqol-python[lattice]==3.8.0",
+                     _visqol),
 }
 
 

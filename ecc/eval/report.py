@@ -19,7 +19,7 @@ from .metrics import METRICS
 from .plots import plot_rd
 from .runner import Evaluation
 
-_SIZES = ("seconds", "payload_bytes", "file_bytes", "kbps", "file_kbps", "delay_ms")
+_SIZE_COLUMNS = ("seconds", "payload_bytes", "file_bytes", "kbps", "file_kbps", "delay_ms")
 
 
 def means(evaluation: Evaluation) -> list[dict]:
@@ -77,12 +77,12 @@ def write_report(evaluation: Evaluation, out_dir: str | Path, command: str | Non
     bd = bd_rates(mean_rows, metrics)
 
     with open(out / "scores.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["file", "codec", "point", *_SIZES, *metrics])
+        writer = csv.DictWriter(f, fieldnames=["file", "codec", "point", *_SIZE_COLUMNS, *metrics])
         writer.writeheader()
         writer.writerows(evaluation.rows)
 
     codecs = [{"name": c.name, "version": c.version(), "points": list(c.points)} for c in evaluation.codecs]
-    packages = {METRICS[m].requirement.split("[")[0].split("=")[0] for m in metrics}
+    packages = {METRICS[m].distribution for m in metrics}
     summary = {
         "command": command,
         "seconds": evaluation.seconds,
@@ -139,14 +139,14 @@ def _markdown(evaluation: Evaluation, mean_rows: list[dict], bd: dict, summary: 
     ]
     if mean_rows:
         lines += ["", "## Rate-distortion curves", ""]
-        lines += [f"![{label} vs bitrate](rd_{m}.png)" for m, label in zip(metrics, labels)]
+        lines += [f"![{label} vs bitrate](rd_{m}.png)" for m, label in zip(metrics, labels, strict=True)]
     codecs = list(dict.fromkeys(r["codec"] for r in mean_rows))
     if len(codecs) > 1:
         lines += ["", "## BD-rate", "",
                   "Bjontegaard delta rate (%, piecewise cubic) of the row codec against the column codec: "
                   "negative means the row codec needs fewer bits for the same score. Each curve is the codec's "
                   "pareto front of mean points; n/a: fewer than two points, or no common score range.", ""]
-        for m, label in zip(metrics, labels):
+        for m, label in zip(metrics, labels, strict=True):
             lines += [f"**{label}**", "", "| test \\ anchor | " + " | ".join(codecs) + " |",
                       "|---|" + "---:|" * len(codecs)]
             for test in codecs:

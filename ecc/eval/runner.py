@@ -143,5 +143,5 @@ def evaluate(files: list[str | Path], codecs: list[Codec], metrics: list[str], j
                     results[futures[future]] = future.result()
                     bar.update()
     rows = [row for file_rows, _ in results for row in file_rows]
-    failures = [(path, error) for path, (_, error) in zip(files, results) if error is not None]
+    failures = [(path, error) for path, (_, error) in zip(files, results, strict=True) if error is not None]
     return Evaluation(files, codecs, metrics, delays, rows, failures, time.perf_counter() - start)

@@ -25,7 +25,7 @@ def _syllable(rng: np.random.Generator, n: int) -> np.ndarray:
     wave = signal.lfilter([1.0], [1.0, -1.9, 0.9025], pulses)  # glottal pulse shape (double pole at 0.95)
     wave = np.diff(wave, prepend=0.0)  # lip radiation
     out = np.zeros(n)
-    for formant, bandwidth in zip(_VOWELS[rng.integers(len(_VOWELS))], _BANDWIDTHS):
+    for formant, bandwidth in zip(_VOWELS[rng.integers(len(_VOWELS))], _BANDWIDTHS, strict=True):
         r = np.exp(-np.pi * bandwidth / SAMPLE_RATE)
         theta = 2 * np.pi * formant / SAMPLE_RATE
         out += signal.lfilter([1 - r], [1.0, -2 * r * np.cos(theta), r * r], wave)
