@@ -173,15 +173,21 @@ def installed_peers() -> dict[str, object]:
     return peers
 
 
-def coders_for(w: Workload, devices: list[str], peers: dict[str, object]) -> list[Coder]:
-    coders = [c for d in devices for c in _ecc_coders(w, d)]
-    if w.n <= PYTHON_MAX_SYMBOLS:
+def coders_for(w: Workload, devices: list[str], peers: dict[str, object], only: list[str] | None = None) -> list[Coder]:
+    """The coders to measure on ``w``; ``only``: name prefixes to keep (checked before a coder
+    builds its inputs, which for the list-based peers is costly)."""
+
+    def wanted(name: str) -> bool:
+        return not only or any(name.startswith(prefix) for prefix in only)
+
+    coders = [c for d in devices for c in _ecc_coders(w, d) if wanted(c.name)]
+    if w.n <= PYTHON_MAX_SYMBOLS and wanted("python reference"):
         coders.append(_reference_coder(w))
-    if "compressai" in peers:
+    if "compressai" in peers and wanted("compressai"):
         coders.append(_compressai_coder(w, peers["compressai"]))
-    if "constriction" in peers:
+    if "constriction" in peers and wanted("constriction"):
         coders.append(_constriction_coder(w, peers["constriction"]))
-    if "torchac" in peers and w.n <= TORCHAC_MAX_SYMBOLS:
+    if "torchac" in peers and w.n <= TORCHAC_MAX_SYMBOLS and wanted("torchac"):
         coders.append(_torchac_coder(w, peers["torchac"]))
     return coders
 
@@ -222,9 +228,7 @@ def run(sizes: list[int], devices: list[str], skips: list[bool], repeat: int, pr
     jobs = [(n, skip) for n in sizes for skip in skips]
     for n, skip in jobs:
         w = make_workload(n, skip)
-        for coder in coders_for(w, devices, peers):
-            if only and not any(coder.name.startswith(prefix) for prefix in only):
-                continue
+        for coder in coders_for(w, devices, peers, only):
             if progress:
                 progress(f"{coder.name} ({coder.device}), {n:,} symbols, skip {'on' if skip else 'off'}")
             rows.append(measure(coder, w, repeat if n <= 10**6 else max(1, repeat // 2)))
