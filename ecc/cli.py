@@ -3,6 +3,7 @@
 Subcommands:
     demo    encode and decode a Gaussian latent; print bits/symbol and throughput
     bench   every installed entropy coder on one workload, one table (see ecc.bench)
+    eval    score codecs (PESQ, STOI/ESTOI, ViSQOL, bitrate): RD curves, BD-rate, report (see ecc.eval)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import torch
 
 from . import __version__, ops
 from .coding import default_scale_table, ideal_bits, scale_indexes
+from .eval.cli import add_parser as add_eval_parser
 
 
 def _best_seconds(fn, repeat: int) -> float:
@@ -105,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--coders", help="only coders whose names start with these (comma-separated, e.g. 'ecc')")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=bench)
+    add_eval_parser(sub)
     return parser
 
 

@@ -15,7 +15,7 @@ def test_demo_round_trips_and_reports():
 
 
 def test_bench_prints_every_coder_with_ratios():
-    result = run_ecc("bench", "--sizes", "3000", "--skip", "both", "--repeat", "1", "--quiet")
+    result = run_ecc("bench", "--sizes", "3000", "--skip", "both", "--repeat", "1", "--quiet", "--device", "cpu")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     for coder in ("ecc compressai", "ecc interleaved", "python reference"):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from ecc.eval import codec as codec_module
-from ecc.eval import estimate_delay, get_codec
+from ecc.eval import get_codec
+from ecc.eval.align import estimate_delay
 from ecc.eval.codec import Codec, Coded, codec_names, register_codec
 from ecc.eval.synthetic import speech_like
 

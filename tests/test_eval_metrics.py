@@ -65,7 +65,8 @@ def test_every_metric_on_a_real_clip():
                     reason="apt-get install -y opus-tools codec2")
 def test_baselines_on_the_default_clips(tmp_path):
     """The whole evaluation on three default clips, every point and metric: Opus beats Codec 2."""
-    from ecc.eval import default_clips, get_codec
+    from ecc.eval import get_codec
+    from ecc.eval.data import default_clips
     from ecc.eval.report import means, write_report
     from ecc.eval.runner import evaluate
 

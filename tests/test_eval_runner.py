@@ -140,6 +140,14 @@ def test_cli_user_errors(argv, message, tmp_path):
         ecc_eval(*argv, "--out", str(tmp_path / "r"), "--quiet")
 
 
+def test_cli_names_missing_packages(monkeypatch):
+    from ecc.eval import cli
+
+    monkeypatch.setattr(cli, "_PACKAGES", ("scipy", "no_such_package_for_ecc"))
+    with pytest.raises(ValueError, match="pip install no_such_package_for_ecc"):
+        ecc_eval("--quiet")
+
+
 def test_cli_rejects_malformed_points():
     with pytest.raises(SystemExit):
         ecc_eval("--points", "opus")

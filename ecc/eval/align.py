@@ -40,9 +40,14 @@ def estimate_delay(reference: np.ndarray, decoded: np.ndarray, max_delay: int = 
     Args:
         reference, decoded: float32 (N,) and (M,), same sample rate.
         max_delay: largest delay considered, in samples (default 100 ms at 16 kHz).
+
+    Raises:
+        ValueError: either signal is silent.
     """
     reference = np.asarray(reference, dtype=np.float64)
     decoded = np.asarray(decoded, dtype=np.float64)
+    if not np.any(reference) or not np.any(decoded):
+        raise ValueError("cannot estimate a delay: the reference or the decoded signal is silent")
     lag, match = _xcorr_peak(reference, decoded, max_delay)
     if match >= WAVEFORM_MATCH:
         return lag

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shlex
 import sys
@@ -13,8 +14,9 @@ import sys
 from .codec import codec_names, get_codec
 from .data import default_clips, find_clips
 from .metrics import METRICS, check_metrics, metric_available
-from .report import mean_table, means, write_report
-from .runner import evaluate
+
+# What the evaluation itself imports (the metrics' packages are checked per metric).
+_PACKAGES = ("scipy", "soundfile", "soxr", "matplotlib", "tqdm")
 
 
 def _list(text: str) -> list[str]:
@@ -39,6 +41,12 @@ def _command(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``ecc eval``: evaluate, write the report, print the means. ValueError on user errors."""
+    missing = [package for package in _PACKAGES if importlib.util.find_spec(package) is None]
+    if missing:
+        raise ValueError(f"ecc eval needs `pip install {' '.join(missing)}`")
+    from .report import mean_table, means, write_report
+    from .runner import evaluate
+
     args.codecs = args.codecs or codec_names()
     if args.metrics is None:
         args.metrics = [m for m in METRICS if metric_available(m)]
