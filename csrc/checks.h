@@ -102,6 +102,15 @@ inline void check_conv1d_args(const at::Tensor& x, const at::Tensor& weight, con
               "or 3 (hardtanh), got ", activation);
 }
 
+// The tensors of pmf_to_quantized_cdf: pmf (S, L) float32, pmf_length (S,) int32, tail_mass (S,)
+// float32 on one device (their values are checked by host_tables.h's pmf_table_stride).
+inline void check_pmf_args(const at::Tensor& pmf, const at::Tensor& pmf_length, const at::Tensor& tail_mass) {
+  const char* op = "pmf_to_quantized_cdf";
+  check_tensor(pmf, op, "pmf", at::kFloat, 2, pmf.device());
+  check_tensor(pmf_length, op, "pmf_length", at::kInt, 1, pmf.device());
+  check_tensor(tail_mass, op, "tail_mass", at::kFloat, 1, pmf.device());
+}
+
 // pmf_to_quantized_cdf's result check: cdf_length (S,) int32 on the CPU, 0 where a row's
 // probabilities all rounded to 0.
 inline void check_pmf_rows_quantized(const at::Tensor& cdf_length) {

@@ -33,10 +33,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> gaussian_cdf_table_cpu(const at::
 
 std::tuple<at::Tensor, at::Tensor> pmf_to_quantized_cdf_cpu(const at::Tensor& pmf, const at::Tensor& pmf_length,
                                                              const at::Tensor& tail_mass) {
-  const char* op = "pmf_to_quantized_cdf";
-  check_tensor(pmf, op, "pmf", at::kFloat, 2, pmf.device());
-  check_tensor(pmf_length, op, "pmf_length", at::kInt, 1, pmf.device());
-  check_tensor(tail_mass, op, "tail_mass", at::kFloat, 1, pmf.device());
+  check_pmf_args(pmf, pmf_length, tail_mass);
   const int64_t stride = pmf_table_stride(pmf, pmf_length, tail_mass);
   const int64_t rows = pmf.size(0), width = pmf.size(1);
   at::Tensor table = at::zeros({rows, stride}, pmf_length.options());

@@ -29,9 +29,7 @@ at::Tensor deterministic_conv1d_cuda(const at::Tensor& x, const at::Tensor& weig
 std::tuple<at::Tensor, at::Tensor> pmf_to_quantized_cdf_cuda(const at::Tensor& pmf, const at::Tensor& pmf_length,
                                                               const at::Tensor& tail_mass) {
   const char* op = "pmf_to_quantized_cdf";
-  check_tensor(pmf, op, "pmf", at::kFloat, 2, pmf.device());
-  check_tensor(pmf_length, op, "pmf_length", at::kInt, 1, pmf.device());
-  check_tensor(tail_mass, op, "tail_mass", at::kFloat, 1, pmf.device());
+  check_pmf_args(pmf, pmf_length, tail_mass);
   const c10::cuda::CUDAGuard guard(pmf.device());
   const int64_t stride = pmf_table_stride(pmf.cpu(), pmf_length.cpu(), tail_mass.cpu());
   const int64_t rows = pmf.size(0);

@@ -9,7 +9,8 @@
 //           cursor + popc(emitters below me), i.e. contiguously in lane order, as encode_chunk
 //           does. Words go to the task's scratch row (max_chunk_words), final states beside.
 //           The EncSymbol table (24 B per slot) stays in global memory: one read per element,
-//           served by L1/L2 (a default table is ~650 KB).
+//           served by L1/L2 (a default table is ~650 KB). With L < 32 only L lanes of the warp
+//           work (small chunks get few lanes by design).
 //   sizes   inclusive scan of the tasks' bytes (scan.cu), then warp = stream: the status of its
 //           first failing chunk (the CPU op's semantics) and its size. The host reads only the
 //           statuses and the total.
@@ -54,7 +55,7 @@ __device__ __forceinline__ int lane_id() { return static_cast<int>(threadIdx.x) 
 // Lanes below `lane` (bit l = lane l).
 __device__ __forceinline__ uint32_t lanes_below(int lane) { return (1u << lane) - 1u; }
 
-// Warp `w` of the grid and the number of warps, for warp-per-item grid-stride loops.
+// This warp's index in the grid and the grid's warp count, for warp-per-item grid-stride loops.
 __device__ __forceinline__ int64_t first_warp(int warps_per_block) {
   return static_cast<int64_t>(blockIdx.x) * warps_per_block + threadIdx.x / kWarpSize;
 }

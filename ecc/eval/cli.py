@@ -48,17 +48,17 @@ def run(args: argparse.Namespace) -> int:
     from .runner import evaluate
 
     args.codecs = args.codecs or codec_names()
+    points = dict(args.points)
+    unknown = set(points) - set(args.codecs)
+    if unknown:
+        raise ValueError(f"--points names {', '.join(sorted(unknown))}, which --codecs does not evaluate")
+    codecs = [get_codec(name)(points.get(name)) for name in args.codecs]  # user errors before any warning
     if args.metrics is None:
         args.metrics = [m for m in METRICS if metric_available(m)]
         for m in METRICS:
             if m not in args.metrics:
                 print(f"ecc eval: {m} skipped: `pip install '{METRICS[m].requirement}'` to score it", file=sys.stderr)
     check_metrics(args.metrics)
-    points = dict(args.points)
-    unknown = set(points) - set(args.codecs)
-    if unknown:
-        raise ValueError(f"--points names {', '.join(sorted(unknown))}, which --codecs does not evaluate")
-    codecs = [get_codec(name)(points.get(name)) for name in args.codecs]
     files = find_clips(args.inputs) if args.inputs else default_clips()
 
     evaluation = evaluate(files, codecs, args.metrics, jobs=args.jobs, progress=not args.quiet)
