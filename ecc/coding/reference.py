@@ -37,11 +37,14 @@ def _nibble_count(raw: int) -> int:
     return (raw.bit_length() + BYPASS_BITS - 1) // BYPASS_BITS
 
 
+def _check_index(r: int, rows: int) -> None:
+    if not 0 <= r < rows:
+        raise ValueError(f"index {r} is outside [0, {rows}), the number of cdf rows")
+
+
 def _element_items(symbol, r, cdfs, cdf_lengths, offsets):
     """(start, freq, scale_bits) coder items of one element, in decoding order: its slot, then
-    for an escaped value the nibble count and the nibbles."""
-    if not 0 <= r < len(cdfs):
-        raise ValueError(f"index {r} is outside [0, {len(cdfs)}), the number of cdf rows")
+    for an escaped value the nibble count and the nibbles. The caller has checked ``r``."""
     row, top = cdfs[r], cdf_lengths[r] - 2
     v, raw = symbol - offsets[r], None
     if v < 0:
@@ -62,8 +65,7 @@ def _items(symbols, indexes, cdfs, cdf_lengths, offsets, skip_below):
     """Coder items of a whole `compressai` stream, in decoding order (skipped elements have none)."""
     items = []
     for symbol, r in zip(symbols, indexes):
-        if not 0 <= r < len(cdfs):
-            raise ValueError(f"index {r} is outside [0, {len(cdfs)}), the number of cdf rows")
+        _check_index(r, len(cdfs))
         if r >= skip_below:
             items += _element_items(symbol, r, cdfs, cdf_lengths, offsets)
     return items
@@ -143,8 +145,7 @@ class StreamDecoder(_Decoder):
     def decode(self, indexes, cdfs, cdf_lengths, offsets, skip_below: int = -1) -> list[int]:
         out = []
         for r in indexes:
-            if not 0 <= r < len(cdfs):
-                raise ValueError(f"index {r} is outside [0, {len(cdfs)}), the number of cdf rows")
+            _check_index(r, len(cdfs))
             if r < skip_below:
                 out.append(0)
                 continue

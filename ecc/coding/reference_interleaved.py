@@ -12,7 +12,7 @@ import bisect
 import struct
 from typing import Sequence
 
-from .reference import BYPASS_BITS, MAX_NIBBLES, PRECISION, _element_items, _unmap
+from .reference import BYPASS_BITS, MAX_NIBBLES, PRECISION, _check_index, _element_items, _unmap
 
 VERSION = 1
 LOWER = 1 << 16
@@ -31,8 +31,7 @@ def _encode_chunk(symbols, indexes, lanes, tables, skip_below):
         lane_items = []
         for p in range(g0, min(g0 + lanes, len(symbols))):
             r = indexes[p]
-            if not 0 <= r < len(tables[0]):
-                raise ValueError(f"index {r} is outside [0, {len(tables[0])}), the number of cdf rows")
+            _check_index(r, len(tables[0]))
             lane_items.append(_element_items(symbols[p], r, *tables) if r >= skip_below else [])
         for d in reversed(range(max(map(len, lane_items)))):
             for lane, items in enumerate(lane_items):
@@ -94,8 +93,7 @@ def _decode_chunk(dec, indexes, lanes, tables, skip_below, out):
     for g0 in reversed(range(0, len(indexes), lanes)):
         slots = {}
         for lane, r in enumerate(indexes[g0 : g0 + lanes]):
-            if not 0 <= r < len(cdfs):
-                raise ValueError(f"index {r} is outside [0, {len(cdfs)}), the number of cdf rows")
+            _check_index(r, len(cdfs))
             if r < skip_below:
                 out[g0 + lane] = 0
                 continue
