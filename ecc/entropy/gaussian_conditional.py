@@ -57,23 +57,31 @@ class GaussianConditional(TableBuffers):
         return _standard_cdf((0.5 - values) / scales) - _standard_cdf((-0.5 - values) / scales)
 
     def forward(self, inputs: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None,
-                training: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                training: bool | None = None, ste: bool = False,
+                indexes: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Training/eval pass: (y_hat, likelihoods), both shaped like ``inputs``.
 
-        Training adds uniform noise; evaluation rounds around the mean. Skipped elements take the
-        mean and likelihood 1 (zero bits), so the rate is skip-aware; gradients reach the kept
-        elements' scales and means.
+        Training adds uniform noise; evaluation rounds around the mean. With ``ste`` (training
+        only) the likelihoods still see the noise but y_hat is rounded with a straight-through
+        gradient ("mixed quantization"), so the decoder trains on what it will get. Skipped
+        elements take the mean and likelihood 1 (zero bits), so the rate is skip-aware; gradients
+        reach the kept elements' scales and means. ``indexes`` (int32, shaped like ``inputs``)
+        overrides ``build_indexes(scales)`` for the skip decision.
         """
         training = self.training if training is None else training
         means = torch.zeros_like(inputs) if means is None else means
+        residual = inputs - means
         if training:
-            values = inputs - means + torch.empty_like(inputs).uniform_(-0.5, 0.5)
+            values = residual + torch.empty_like(inputs).uniform_(-0.5, 0.5)
         else:
-            values = torch.round(inputs - means)
+            values = torch.round(residual)
         likelihoods = self.likelihood(values, scales).clamp_min(LIKELIHOOD_MIN)
+        if training and ste:
+            values = residual + (torch.round(residual) - residual).detach()
         outputs = values + means
         if self.skip_below > 0:
-            skipped = self.build_indexes(scales.detach()) < self.skip_below
+            indexes = self.build_indexes(scales.detach()) if indexes is None else indexes
+            skipped = indexes < self.skip_below
             outputs = torch.where(skipped, means, outputs)
             likelihoods = torch.where(skipped, torch.ones_like(likelihoods), likelihoods)
         return outputs, likelihoods

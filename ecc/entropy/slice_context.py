@@ -108,14 +108,17 @@ class ChannelSliceContext(nn.Module):
     def _refine(self, i: int, hyper: torch.Tensor, decoded: list[torch.Tensor], deterministic: bool) -> torch.Tensor:
         return decoded[i] + 0.5 * self.lrp[i](torch.cat([hyper, *decoded], 1), deterministic)
 
-    def forward(self, y: torch.Tensor, hyper: torch.Tensor, training: bool | None = None):
-        """Training/eval pass with PyTorch layers: (y_hat, likelihoods), both (B, C, T)."""
+    def forward(self, y: torch.Tensor, hyper: torch.Tensor, training: bool | None = None, ste: bool = False,
+                deterministic: bool = False):
+        """Training/eval pass: (y_hat, likelihoods), both (B, C, T); ``ste`` as
+        :meth:`GaussianConditional.forward`. With ``deterministic`` (evaluation) the networks run
+        through ecc's deterministic op, so y_hat is exactly what :meth:`compress` codes."""
         decoded, likelihoods = [], []
         for i, y_i in enumerate(y.split(self.width, 1)):
-            mean, log_scale = self._slice_params(i, hyper, decoded, deterministic=False)
-            y_hat, lik = self.gaussian(y_i, torch.exp(log_scale), mean, training)
+            mean, log_scale = self._slice_params(i, hyper, decoded, deterministic)
+            y_hat, lik = self.gaussian(y_i, torch.exp(log_scale), mean, training, ste, self.indexes(log_scale.detach()))
             decoded.append(y_hat)
-            decoded[i] = self._refine(i, hyper, decoded, deterministic=False)
+            decoded[i] = self._refine(i, hyper, decoded, deterministic)
             likelihoods.append(lik)
         return torch.cat(decoded, 1), torch.cat(likelihoods, 1)
 

@@ -1,0 +1,164 @@
+"""The ECC speech codec network (Xu, Cheng et al., "Benchmarking Neural Speech Compression from a
+Rate-Distortion Perspective", arXiv 2606.11631)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..entropy import ChannelSliceContext, CoderSettings, DeterministicConvStack, EntropyBottleneck
+from .crm import CRMBlock
+from .stft import SpectralFrontEnd
+
+
+def _analysis(widths: tuple[int, int, int], latent: int) -> nn.Sequential:
+    """Compressed spectrum (B, 322, 4T) at 100 Hz -> y (B, latent, T) at 25 Hz."""
+    a, b, c = widths
+    return nn.Sequential(
+        nn.Conv1d(SpectralFrontEnd.channels, a, 3, padding=1), CRMBlock(a, time_mixing=False),
+        nn.Conv1d(a, b, 4, 2, 1), CRMBlock(b, time_mixing=False),
+        nn.Conv1d(b, c, 4, 2, 1), CRMBlock(c), CRMBlock(c),
+        nn.Conv1d(c, latent, 3, padding=1))
+
+
+def _synthesis(widths: tuple[int, int, int], latent: int) -> nn.Sequential:
+    """y_hat (B, latent, T) -> compressed spectrum (B, 322, 4T); mirrors :func:`_analysis`."""
+    a, b, c = widths
+    return nn.Sequential(
+        nn.Conv1d(latent, c, 3, padding=1), CRMBlock(c), CRMBlock(c),
+        nn.ConvTranspose1d(c, b, 4, 2, 1), CRMBlock(b, time_mixing=False),
+        nn.ConvTranspose1d(b, a, 4, 2, 1), CRMBlock(a, time_mixing=False), CRMBlock(a, time_mixing=False),
+        nn.Conv1d(a, SpectralFrontEnd.channels, 3, padding=1))
+
+
+class ECC(nn.Module):
+    """The ECC codec: STFT front end, CRM encoder/decoder, hyperprior and channel-wise slice context
+    with LRP and entropy skip, one model for several operating points (gain units).
+
+    Dataflow (B utterances of N samples at 16 kHz, T = padded N / 640 latent frames, 25 Hz)::
+
+        x (B, 1, N) --pad, STFT--> (B, 322, 4T) --g_a (CRM blocks, /4)--> y (B, C, T) * gain[q]
+        z = h_a(y) (B, Cz, T/2) --EntropyBottleneck--> z_hat --repeat x2, h_s--> hyper (B, H, T)
+        y_hat = ChannelSliceContext(y, hyper): S slices, each q = round(y - mu) (skip: q = 0), LRP
+        x_hat = iSTFT(g_s(y_hat / gain[q]))[:N]
+
+    The rate knob ``quality`` in [0, points - 1] picks the operating point (learned per-channel
+    gains, interpolated log-linearly between points, as in gained VAEs). Everything the decoder
+    must reproduce bit for bit (h_s, the slice context, scale indexes) runs through ecc's
+    deterministic op, so a stream decodes on any device and thread count.
+
+    Args:
+        latent_channels: C; hyper_channels: Cz; hyper_features: H.
+        widths: channels of the encoder at 100, 50 and 25 Hz (the decoder mirrors them).
+        slices, context_hidden: of the slice context; points: operating points.
+        coder: stream format of every stream (default ``compressai``).
+    """
+
+    frames_per_second = 25
+
+    def __init__(self, latent_channels: int = 48, hyper_channels: int = 16, hyper_features: int = 64,
+                 widths: tuple[int, int, int] = (96, 160, 224), slices: int = 4, context_hidden: int = 64,
+                 points: int = 5, coder: CoderSettings | None = None):
+        super().__init__()
+        self.config = dict(latent_channels=latent_channels, hyper_channels=hyper_channels,
+                           hyper_features=hyper_features, widths=tuple(widths), slices=slices,
+                           context_hidden=context_hidden, points=points)
+        self.front = SpectralFrontEnd(frame_multiple=8)
+        self.g_a = _analysis(tuple(widths), latent_channels)
+        self.g_s = _synthesis(tuple(widths), latent_channels)
+        log_gains = torch.linspace(-1.0, 1.0, points)[:, None].repeat(1, latent_channels)
+        self.log_gain = nn.Parameter(log_gains)
+        self.log_inverse_gain = nn.Parameter(-log_gains)
+        self.h_a = nn.Sequential(nn.Conv1d(latent_channels, hyper_features, 3, padding=1), nn.LeakyReLU(0.125),
+                                 nn.Conv1d(hyper_features, hyper_channels, 4, 2, 1))
+        self.entropy_bottleneck = EntropyBottleneck(hyper_channels, coder=coder)
+        self.h_s = DeterministicConvStack((hyper_channels, hyper_features, hyper_features), kernel_size=3)
+        self.context = ChannelSliceContext(latent_channels, hyper_features, slices, context_hidden, coder=coder)
+
+    @property
+    def points(self) -> int:
+        return self.log_gain.shape[0]
+
+    @property
+    def skip_below(self) -> int:
+        return self.context.gaussian.skip_below
+
+    def set_entropy_skip(self, skip_below: int) -> None:
+        """Entropy skip on (scale-table rows below ``skip_below`` are not coded) or off (0)."""
+        self.context.gaussian.skip_below = int(skip_below)
+
+    def update(self) -> None:
+        """Refresh the CDF tables (after training or loading) before compress/decompress."""
+        self.entropy_bottleneck.update()
+        self.context.update()
+
+    def aux_loss(self) -> torch.Tensor:
+        """The EntropyBottleneck's quantile loss (optimise the ``quantiles`` separately)."""
+        return self.entropy_bottleneck.loss()
+
+    def _gains(self, quality: torch.Tensor | float, batch: int):
+        """(gain, inverse gain), each (B, C, 1), for quality (B,) or a float in [0, points - 1]."""
+        q = torch.as_tensor(quality, dtype=torch.float32, device=self.log_gain.device).expand(batch)
+        if bool(((q < 0) | (q > self.points - 1)).any()):
+            raise ValueError(f"quality must lie in [0, {self.points - 1}], got {q.tolist()}")
+        low = q.floor().long().clamp(max=max(self.points - 2, 0))
+        high = (low + 1).clamp(max=self.points - 1)
+        frac = (q - low)[:, None]
+
+        def mix(table):
+            return ((1 - frac) * table[low] + frac * table[high]).exp()[..., None]
+
+        return mix(self.log_gain), mix(self.log_inverse_gain)
+
+    def padded_length(self, num_samples: int) -> int:
+        """Samples the network sees for an N-sample input (N is padded with zeros to this)."""
+        return self.front.padded_length(num_samples)
+
+    def _latent(self, x: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
+        x = F.pad(x, (0, self.padded_length(x.shape[-1]) - x.shape[-1]))
+        return self.g_a(self.front.analysis(x)) * gain
+
+    def _hyper(self, z_hat: torch.Tensor, deterministic: bool) -> torch.Tensor:
+        return self.h_s(z_hat.repeat_interleave(2, -1), deterministic)
+
+    def _decode(self, y_hat: torch.Tensor, inverse_gain: torch.Tensor, num_samples: int) -> torch.Tensor:
+        return self.front.synthesis(self.g_s(y_hat * inverse_gain), num_samples)
+
+    def forward(self, x: torch.Tensor, quality: torch.Tensor | float) -> dict:
+        """x (B, 1, N) float32, quality (B,) or float -> {"x_hat": (B, 1, N), "likelihoods":
+        {"y": (B, C, T), "z": (B, Cz, T/2)}}. Training: noise for the rate, straight-through
+        rounding for the decoder. Evaluation: exactly the y_hat that :meth:`compress` codes."""
+        if x.dim() != 3 or x.shape[1] != 1:
+            raise ValueError(f"expected x of shape (B, 1, N), got {tuple(x.shape)}")
+        gain, inverse_gain = self._gains(quality, x.shape[0])
+        y = self._latent(x, gain)
+        z_hat, z_likelihoods = self.entropy_bottleneck(self.h_a(y))
+        deterministic = not self.training
+        y_hat, y_likelihoods = self.context(y, self._hyper(z_hat, deterministic), ste=True,
+                                            deterministic=deterministic)
+        return {"x_hat": self._decode(y_hat, inverse_gain, x.shape[-1]),
+                "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
+
+    @torch.no_grad()
+    def compress(self, x: torch.Tensor, quality: float) -> dict:
+        """x (B, 1, N) float32 -> {"strings": {"z": (data, sizes (B,)), "y": (data, sizes (S, B))},
+        "shape": (T/2,)}: data uint8 tensors, one stream per utterance (and slice for y)."""
+        if x.dim() != 3 or x.shape[1] != 1:
+            raise ValueError(f"expected x of shape (B, 1, N), got {tuple(x.shape)}")
+        y = self._latent(x, self._gains(quality, x.shape[0])[0])
+        z = self.h_a(y)
+        z_strings = self.entropy_bottleneck.compress(z)
+        medians = self.entropy_bottleneck.medians()[:, None]
+        z_hat = torch.round(z - medians) + medians  # what the decoder gets: symbols + medians
+        y_data, y_sizes, _ = self.context.compress(y, self._hyper(z_hat, deterministic=True))
+        return {"strings": {"z": z_strings, "y": (y_data, y_sizes)}, "shape": tuple(z.shape[2:])}
+
+    @torch.no_grad()
+    def decompress(self, strings: dict, shape: tuple[int, ...], quality: float, num_samples: int) -> dict:
+        """The inverse of :meth:`compress`: {"x_hat": (B, 1, num_samples), "y_hat": (B, C, T)}."""
+        z_data, z_sizes = strings["z"]
+        z_hat = self.entropy_bottleneck.decompress(z_data, z_sizes, tuple(shape))
+        y_hat = self.context.decompress(*strings["y"], self._hyper(z_hat, deterministic=True))
+        inverse_gain = self._gains(quality, len(z_sizes))[1]
+        return {"x_hat": self._decode(y_hat, inverse_gain, num_samples), "y_hat": y_hat}
