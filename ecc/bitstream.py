@@ -88,7 +88,8 @@ class Header:
     quality: float      # operating point / rate-control value used (stored as float32)
     skip_below: int     # entropy skip: scale-table rows below this are not coded; 0 = off
     coder: str          # "compressai" or "interleaved"
-    lanes: int          # 0 for "compressai"; the lanes used for "interleaved" (one of LANES)
+    lanes: int          # 0 for "compressai"; for "interleaved" the lanes asked for (one of LANES),
+                        # or 0: chosen per stream from its length (each stream records its own)
     chunk_samples: int  # samples per independently coded segment; 0 = one segment
 
     def __post_init__(self):
@@ -117,7 +118,7 @@ class Header:
         if self.coder not in CODERS:
             raise ValueError(f"coder must be one of {CODERS}, got {self.coder!r}")
         put("lanes", _int("lanes", self.lanes, 0, 255))
-        allowed = (0,) if self.coder == "compressai" else LANES
+        allowed = (0,) if self.coder == "compressai" else (0, *LANES)
         if self.lanes not in allowed:
             raise ValueError(f"lanes must be one of {allowed} for coder {self.coder!r}, "
                              f"got {self.lanes}")

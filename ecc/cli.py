@@ -1,9 +1,11 @@
 """The ``ecc`` command line (also ``python -m ecc``).
 
 Subcommands:
-    demo    encode and decode a Gaussian latent; print bits/symbol and throughput
-    bench   every installed entropy coder on one workload, one table (see ecc.bench)
-    eval    score codecs (PESQ, STOI/ESTOI, ViSQOL, bitrate): RD curves, BD-rate, report (see ecc.eval)
+    compress, decompress, info   speech <-> .ecc files (see ecc.codec_cli)
+    demo        compress + decompress the bundled speech clip; print bitrate and quality
+    coder-demo  encode and decode a Gaussian latent; print bits/symbol and throughput
+    bench       every installed entropy coder on one workload, one table (see ecc.bench)
+    eval        score codecs (PESQ, STOI/ESTOI, ViSQOL, bitrate): RD curves, BD-rate, report (see ecc.eval)
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch
 
 from . import __version__, ops
 from .coding import default_scale_table, ideal_bits, scale_indexes
+from .codec_cli import add_parsers as add_codec_parsers
 from .eval.cli import add_parser as add_eval_parser
 
 
@@ -29,7 +32,7 @@ def _best_seconds(fn, repeat: int) -> float:
     return best
 
 
-def demo(args: argparse.Namespace) -> int:
+def coder_demo(args: argparse.Namespace) -> int:
     """Entropy-code a speech-codec-like latent with ecc's `compressai`-format coder."""
     device = torch.device(args.device)
     g = torch.Generator().manual_seed(args.seed)
@@ -39,7 +42,7 @@ def demo(args: argparse.Namespace) -> int:
     table = default_scale_table()
     indexes = scale_indexes(scales, table).to(device)
     total = symbols.numel()
-    print(f"ecc {__version__} demo: {args.streams} stream(s) x {n:,} Gaussian-latent symbols "
+    print(f"ecc {__version__} coder-demo: {args.streams} stream(s) x {n:,} Gaussian-latent symbols "
           f"(scales log-uniform in [0.11, 20]) on {device}, {torch.get_num_threads()} thread(s)")
 
     start = time.perf_counter()
@@ -91,13 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ecc", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"ecc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="encode and decode a Gaussian latent, print bits/symbol and throughput")
+    add_codec_parsers(sub)
+    p = sub.add_parser("coder-demo", help="encode and decode a Gaussian latent, print bits/symbol and throughput")
     p.add_argument("--symbols", type=int, default=1_000_000, help="symbols per stream (default 1e6)")
     p.add_argument("--streams", type=int, default=1, help="independent streams, coded in parallel")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     p.add_argument("--repeat", type=int, default=5, help="timing repetitions; the best is shown")
     p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=demo)
+    p.set_defaults(func=coder_demo)
     p = sub.add_parser("bench", help="compare every installed entropy coder on one Gaussian-latent workload")
     p.add_argument("--sizes", type=_sizes, default=[10**4, 10**5, 10**6, 10**7],
                    help="comma-separated symbol counts (default 1e4,1e5,1e6,1e7)")
@@ -115,6 +119,6 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
-    except (RuntimeError, ValueError) as e:
+    except (RuntimeError, ValueError, OSError) as e:
         print(f"ecc {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -102,7 +102,7 @@ def test_layout():
     (dict(quality="high"), "quality"),
     (dict(skip_below=2**16), "skip_below"),
     (dict(coder="cabac"), "coder must be one of"),
-    (dict(lanes=0), "lanes must be one of \\(1, 4, 8, 16, 32\\) for coder 'interleaved'"),
+    (dict(lanes=2), "lanes must be one of \\(0, 1, 4, 8, 16, 32\\) for coder 'interleaved'"),
     (dict(coder="compressai", lanes=4), "lanes must be one of \\(0,\\)"),
     (dict(chunk_samples=2**32), "chunk_samples"),
 ])

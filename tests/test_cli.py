@@ -1,4 +1,4 @@
-"""The ecc command line: demo and bench run, check their round trips and print their tables."""
+"""The ecc command line: coder-demo and bench run, check their round trips and print their tables."""
 
 import subprocess
 import sys
@@ -9,7 +9,7 @@ def run_ecc(*args):
 
 
 def test_demo_round_trips_and_reports():
-    result = run_ecc("demo", "--symbols", "20000", "--streams", "2", "--repeat", "1")
+    result = run_ecc("coder-demo", "--symbols", "20000", "--streams", "2", "--repeat", "1")
     assert result.returncode == 0, result.stderr
     assert "round trip  exact" in result.stdout and "bits/symbol" in result.stdout and "Msym/s" in result.stdout
 
@@ -24,6 +24,6 @@ def test_bench_prints_every_coder_with_ratios():
 
 
 def test_user_errors_exit_nonzero_with_one_line():
-    result = run_ecc("demo", "--symbols", "10", "--device", "nonsense")
+    result = run_ecc("coder-demo", "--symbols", "10", "--device", "nonsense")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr

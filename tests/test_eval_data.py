@@ -31,7 +31,7 @@ def test_find_clips(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         find_clips([tmp_path / "nope.wav"])
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ValueError, match="no .wav/.flac/.raw files"):
+    with pytest.raises(ValueError, match="no .wav/.flac/.ogg/.raw files"):
         find_clips([tmp_path / "empty"])
 
 

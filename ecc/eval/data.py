@@ -43,7 +43,7 @@ def default_clips(pocketsphinx_data: Path = POCKETSPHINX_DATA) -> list[Path]:
 
 
 def find_clips(inputs: list[str | Path]) -> list[Path]:
-    """Files as given, folders searched recursively for ``.wav``/``.flac``/``.raw`` (sorted).
+    """Files as given, folders searched recursively for ``.wav``/``.flac``/``.ogg``/``.raw`` (sorted).
 
     Raises:
         ValueError: an input that does not exist, or a folder with no audio.

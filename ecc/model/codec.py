@@ -64,6 +64,7 @@ class ECC(nn.Module):
         self.config = dict(latent_channels=latent_channels, hyper_channels=hyper_channels,
                            hyper_features=hyper_features, widths=tuple(widths), slices=slices,
                            context_hidden=context_hidden, points=points)
+        self.model_id, self.meta = "ecc-untrained", {}  # set by ecc.model.weights when saved or loaded
         self.front = SpectralFrontEnd(frame_multiple=8)
         self.g_a = _analysis(tuple(widths), latent_channels)
         self.g_s = _synthesis(tuple(widths), latent_channels)
@@ -83,6 +84,10 @@ class ECC(nn.Module):
     @property
     def skip_below(self) -> int:
         return self.context.gaussian.skip_below
+
+    def set_coder(self, coder: CoderSettings) -> None:
+        """Stream format of every stream (z and the y slices)."""
+        self.entropy_bottleneck.coder = self.context.gaussian.coder = coder
 
     def set_entropy_skip(self, skip_below: int) -> None:
         """Entropy skip on (scale-table rows below ``skip_below`` are not coded) or off (0)."""
@@ -114,6 +119,10 @@ class ECC(nn.Module):
     def padded_length(self, num_samples: int) -> int:
         """Samples the network sees for an N-sample input (N is padded with zeros to this)."""
         return self.front.padded_length(num_samples)
+
+    def z_shape(self, num_samples: int) -> tuple[int]:
+        """The ``shape`` that :meth:`compress` returns for N-sample inputs: (T/2,)."""
+        return (self.padded_length(num_samples) // self.padded_length(1),)
 
     def _latent(self, x: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
         x = F.pad(x, (0, self.padded_length(x.shape[-1]) - x.shape[-1]))

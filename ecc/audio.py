@@ -1,0 +1,61 @@
+"""Reading and writing speech: any file soundfile reads -> 16 kHz mono float32, and back to WAV."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+SAMPLE_RATE = 16_000
+
+# Extensions that folder arguments pick up. ``.raw`` is headerless 16-kHz 16-bit little-endian
+# mono, the convention of the pocketsphinx test data.
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".raw")
+
+
+def read_audio(path: str | Path) -> np.ndarray:
+    """A file as float32 (N,) mono at 16 kHz: channels averaged (with a warning), other rates
+    resampled with soxr. Empty files give an empty array.
+
+    Raises:
+        ValueError: the file is missing or not audio soundfile can read.
+    """
+    import soundfile
+
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".raw":
+            return np.fromfile(path, dtype="<i2").astype(np.float32) / 32768
+        wave, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except (OSError, RuntimeError) as e:  # soundfile.LibsndfileError is a RuntimeError
+        raise ValueError(f"cannot read {path}: {e}") from None
+    if wave.shape[1] > 1:
+        warnings.warn(f"{path}: {wave.shape[1]} channels mixed down to mono", stacklevel=2)
+    return resample(wave.mean(axis=1), rate, SAMPLE_RATE)
+
+
+def write_audio(path: str | Path, wave: np.ndarray, rate: int = SAMPLE_RATE) -> None:
+    """float32 (N,) in [-1, 1] -> a 16-bit PCM WAV file."""
+    import soundfile
+
+    soundfile.write(Path(path), to_pcm16(np.asarray(wave)), rate, subtype="PCM_16")
+
+
+def resample(wave: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """float32 (N,) at ``rate`` -> float32 (~N * target / rate,) at ``target`` (soxr, delay-free)."""
+    import soxr
+
+    if rate == target or wave.size == 0:
+        return np.ascontiguousarray(wave, dtype=np.float32)
+    return soxr.resample(wave, rate, target).astype(np.float32)
+
+
+def to_pcm16(wave: np.ndarray) -> np.ndarray:
+    """float32 in [-1, 1] -> int16 (clipped, rounded)."""
+    return np.clip(np.round(wave * 32768), -32768, 32767).astype(np.int16)
+
+
+def from_pcm16(pcm: np.ndarray) -> np.ndarray:
+    """int16 -> float32 in [-1, 1)."""
+    return pcm.astype(np.float32) / 32768

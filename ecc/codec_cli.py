@@ -1,0 +1,179 @@
+"""``ecc compress``, ``ecc decompress``, ``ecc info`` and ``ecc demo``: the codec on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import bitstream
+from .audio import AUDIO_SUFFIXES, SAMPLE_RATE, read_audio, write_audio
+from .entropy import CoderSettings
+
+DEMO_CLIP = Path(__file__).resolve().parent / "assets" / "demo.wav"
+
+
+def _codec(args: argparse.Namespace):
+    from .model.weights import load_model
+    from .speech_codec import SpeechCodec
+
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("--device cuda: torch sees no CUDA device")
+    coder = CoderSettings(getattr(args, "coder", "compressai"))
+    return SpeechCodec(load_model(args.model, args.device), args.device, coder=coder)
+
+
+def _quality(codec, args: argparse.Namespace) -> float:
+    if args.bitrate is not None:
+        return codec.quality_for_bitrate(args.bitrate)
+    if args.quality is not None:
+        return args.quality
+    return float(codec.model.meta.get("default_quality", (codec.model.points - 1) / 2))
+
+
+def _pairs(inputs: list[str], output: str, suffixes: tuple[str, ...], new_suffix: str) -> list[tuple[Path, Path]]:
+    """(input file, output file) pairs: one file -> OUTPUT, else files into the OUTPUT folder."""
+    paths = [Path(p) for p in inputs]
+    for path in paths:
+        if not path.exists():
+            raise ValueError(f"{path} does not exist")
+    if len(paths) == 1 and paths[0].is_file() and not Path(output).is_dir():
+        return [(paths[0], Path(output))]
+    pairs = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in suffixes and p.is_file())
+            if not found:
+                raise ValueError(f"no {'/'.join(suffixes)} files under {path}")
+            pairs += [(p, Path(output) / p.relative_to(path).with_suffix(new_suffix)) for p in found]
+        else:
+            pairs.append((path, Path(output) / path.with_suffix(new_suffix).name))
+    return pairs
+
+
+def compress(args: argparse.Namespace) -> int:
+    codec = _codec(args)
+    quality = _quality(codec, args)
+    pairs = _pairs(args.inputs, args.output, AUDIO_SUFFIXES, ".ecc")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        waves = [torch.from_numpy(read_audio(src)) for src, _ in pairs]
+    for w in caught:
+        print(f"ecc compress: warning: {w.message}", file=sys.stderr)
+    blobs = codec.compress_many(waves, quality, progress=len(pairs) > 1)
+    for (src, dst), wave, blob in zip(pairs, waves, blobs):
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_bytes(blob)
+        seconds = len(wave) / SAMPLE_RATE
+        rate = f"{8 * len(blob) / seconds / 1000:.2f} kbps" if seconds else "empty"
+        print(f"{src} -> {dst}: {seconds:.2f} s, {len(blob)} bytes, {rate} (quality {quality:g})")
+    return 0
+
+
+def decompress(args: argparse.Namespace) -> int:
+    codec = _codec(args)
+    pairs = _pairs(args.inputs, args.output, (".ecc",), ".wav")
+    blobs = [src.read_bytes() for src, _ in pairs]
+    waves = codec.decompress_many(blobs, [str(src) for src, _ in pairs], progress=len(pairs) > 1)
+    for (src, dst), wave in zip(pairs, waves):
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        write_audio(dst, wave.numpy())
+        print(f"{src} -> {dst}: {len(wave) / SAMPLE_RATE:.2f} s at {SAMPLE_RATE} Hz")
+    return 0
+
+
+def describe(path: Path) -> str:
+    """The header of one ``.ecc`` file and its bitrates, as ``ecc info`` prints them."""
+    blob = path.read_bytes()
+    header, sizes, payload = bitstream.unpack(blob, str(path))
+    seconds = header.num_samples / header.sample_rate
+    lanes = f", {header.lanes or 'auto'} lanes" if header.coder == "interleaved" else ""
+
+    def kbps(n: int) -> str:
+        return f"{8 * n / seconds / 1000:.3f} kbps" if seconds else "-"
+
+    return "\n".join([
+        f"{path}: ecc file, format version {blob[4]}",
+        f"  audio       {header.num_samples} samples at {header.sample_rate} Hz = {seconds:.3f} s",
+        f"  model       {header.model_id} (hash {header.model_hash.hex()})",
+        f"  quality     {header.quality:g}",
+        f"  skip        {'scale-table rows < ' + str(header.skip_below) if header.skip_below else 'off'}",
+        f"  coder       {header.coder}{lanes}",
+        f"  segments    {header.chunk_samples / header.sample_rate:g} s max, {len(sizes)} streams",
+        f"  payload     {len(payload)} bytes = {kbps(len(payload))}",
+        f"  file        {len(blob)} bytes = {kbps(len(blob))}",
+    ])
+
+
+def info(args: argparse.Namespace) -> int:
+    print("\n".join(describe(Path(p)) for p in args.files))
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Compress + decompress the bundled clip at every operating point; print rate and quality."""
+    from .eval.metrics import metric_available, score
+
+    codec = _codec(args)
+    model = codec.model
+    wave = read_audio(DEMO_CLIP)
+    seconds = len(wave) / SAMPLE_RATE
+    rates = model.meta.get("point_kbps") or [None] * model.points
+    qualities = [_quality(codec, args)] if args.quality is not None or args.bitrate is not None else range(model.points)
+    print(f"ecc demo: {DEMO_CLIP.name} ({seconds:.2f} s of speech, 16 kHz) with model {model.model_id} "
+          f"on {args.device}, {torch.get_num_threads()} thread(s)")
+    print(f"  {'quality':>7} {'nominal':>9} {'file':>10} {'payload':>10} {'PESQ-WB':>8} {'STOI':>6} "
+          f"{'encode':>8} {'decode':>8}")
+    for q in qualities:
+        start = time.perf_counter()
+        blob = codec.compress(torch.from_numpy(wave), float(q))
+        middle = time.perf_counter()
+        decoded = codec.decompress(blob).numpy()
+        end = time.perf_counter()
+        payload = len(bitstream.unpack(blob)[2])
+        names = [m for m in ("pesq_wb", "stoi") if metric_available(m)]
+        scores = {"pesq_wb": float("nan"), "stoi": float("nan"), **score(wave, decoded, names)}
+        nominal = rates[int(q)] if float(q).is_integer() and rates[int(q)] else None
+        print(f"  {q:7g} {f'{nominal:.2f} kbps' if nominal else '-':>9} "
+              f"{8 * len(blob) / seconds / 1000:6.2f} kbps {8 * payload / seconds / 1000:5.2f} kbps "
+              f"{scores['pesq_wb']:8.2f} {scores['stoi']:6.3f} {seconds / (middle - start):7.0f}x "
+              f"{seconds / (end - middle):7.0f}x")
+    print("  (file: the whole .ecc file; payload: the coded streams alone; encode/decode: x real time)")
+    if not metric_available("pesq_wb"):
+        print("  PESQ/STOI need `pip install pesq==0.0.4 pystoi==0.4.1`")
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add compress, decompress, info and demo to the ``ecc`` command line."""
+    def common(p, quality: bool = False):
+        p.add_argument("--model", help="model file (default: the model shipped with ecc)")
+        p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+        if quality:
+            group = p.add_mutually_exclusive_group()
+            group.add_argument("--bitrate", type=float, help="target kbps: the nearest operating point")
+            group.add_argument("--quality", type=float, help="operating point in [0, points-1]; fractions "
+                               "interpolate (default: the model's middle point)")
+
+    p = sub.add_parser("compress", help="speech files -> .ecc files")
+    p.add_argument("inputs", nargs="+", help="audio files or folders (any rate soundfile reads; mixed to mono)")
+    p.add_argument("output", help="the .ecc file (one input file) or a folder")
+    p.add_argument("--coder", choices=["compressai", "interleaved"], default="compressai", help="stream format")
+    common(p, quality=True)
+    p.set_defaults(func=compress)
+    p = sub.add_parser("decompress", help=".ecc files -> 16 kHz WAV files")
+    p.add_argument("inputs", nargs="+", help=".ecc files or folders")
+    p.add_argument("output", help="the .wav file (one input file) or a folder")
+    common(p)
+    p.set_defaults(func=decompress)
+    p = sub.add_parser("info", help="header, model and bitrate of .ecc files")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=info)
+    p = sub.add_parser("demo", help="compress + decompress the bundled speech clip; print bitrate and quality")
+    common(p, quality=True)
+    p.set_defaults(func=demo)

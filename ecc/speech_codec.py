@@ -1,0 +1,213 @@
+"""Waveforms <-> ``.ecc`` bytes with an ECC model: segmenting, batching and the container.
+
+A signal is cut into segments of at most ``segment_seconds`` that are coded independently (the
+memory of the time mixing grows with the square of a segment's length); segments of the same
+padded length, from one file or many, are coded in one batch. Each segment contributes 1 + S
+streams to the file, in order: its z stream, then its S y-slice streams.
+
+The decoder side is bit-exact on every device and thread count (see :class:`ecc.model.ECC`). The
+encoder's floating-point analysis may differ in the last bits between batch sizes or devices; that
+changes which bits are written, never whether they decode.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+import torch
+from tqdm.auto import tqdm
+
+from . import bitstream
+from .entropy import CoderSettings
+from .model import SAMPLE_RATE, ECC
+from .model.weights import model_hash
+
+# batch limit: utterances x latent frames^2, i.e. the time mixing's (B, C, T, T) memory
+_MAX_BATCH_AREA = 8 * 250**2
+
+
+class SpeechCodec:
+    """Compress 16 kHz speech to ``.ecc`` bytes and back with one model.
+
+    Args:
+        model: an :class:`~ecc.model.ECC` (``ecc.model.weights.load_model()`` for the shipped one).
+        device: where the networks run.
+        segment_seconds: longest independently coded segment.
+        coder: stream format (default ``compressai``; ``CoderSettings("interleaved")`` for the
+            lane-interleaved format).
+
+    Example::
+
+        codec = SpeechCodec(load_model())
+        blob = codec.compress(wave, quality=2.0)      # wave: (N,) float32 at 16 kHz
+        decoded = codec.decompress(blob)              # (N,) float32
+    """
+
+    def __init__(self, model: ECC, device: str | torch.device = "cpu", segment_seconds: float = 10.0,
+                 coder: CoderSettings | None = None):
+        block = model.padded_length(1)  # padding granularity in samples
+        self.segment_samples = max(block, int(segment_seconds * SAMPLE_RATE) // block * block)
+        self.device = torch.device(device)
+        self.model = model.eval().to(self.device)
+        self.coder = coder or CoderSettings()
+        self.model.set_coder(self.coder)
+        self.hash = model_hash(model)
+
+    def quality_for_bitrate(self, kbps: float) -> float:
+        """The operating point whose measured bitrate (model.meta["point_kbps"]) is nearest ``kbps``."""
+        rates = self.model.meta.get("point_kbps")
+        if not rates:
+            raise ValueError(f"model {self.model.model_id} has no measured bitrates; choose --quality "
+                             f"in [0, {self.model.points - 1}] instead")
+        return float(min(range(len(rates)), key=lambda i: abs(math.log(rates[i] / kbps))))
+
+    def _batches(self, lengths: Sequence[int], progress: bool, what: str):
+        """Groups of segment keys with one padded length, within the memory budget."""
+        groups = defaultdict(list)
+        for key, length in enumerate(lengths):
+            groups[self.model.padded_length(length)].append(key)
+        batches = []
+        for padded, keys in sorted(groups.items()):
+            frames = 2 * self.model.z_shape(padded)[0]
+            step = max(1, _MAX_BATCH_AREA // frames**2)
+            batches += [keys[i:i + step] for i in range(0, len(keys), step)]
+        return tqdm(batches, desc=what, unit="batch", disable=not progress or len(batches) < 2)
+
+    def compress(self, wave: torch.Tensor, quality: float) -> bytes:
+        """wave (N,) float at 16 kHz -> the ``.ecc`` file's bytes."""
+        return self.compress_many([wave], quality)[0]
+
+    def compress_many(self, waves: Sequence[torch.Tensor], quality: float, progress: bool = False) -> list[bytes]:
+        """Several waveforms (each (N_i,) float at 16 kHz), batched -> one ``.ecc`` blob each."""
+        quality = float(torch.tensor(quality, dtype=torch.float32))  # what the header stores
+        if not 0 <= quality <= self.model.points - 1:
+            raise ValueError(f"quality must lie in [0, {self.model.points - 1}] for model "
+                             f"{self.model.model_id}, got {quality}")
+        pieces = [(i, start, end) for i, wave in enumerate(waves) for start, end in _segments(len(wave), self.segment_samples)]
+        streams: dict[int, list[bytes]] = {}
+        for keys in self._batches([end - start for _, start, end in pieces], progress, "encoding"):
+            length = max(pieces[k][2] - pieces[k][1] for k in keys)
+            x = torch.zeros(len(keys), 1, length)
+            for row, k in enumerate(keys):
+                i, start, end = pieces[k]
+                x[row, 0, : end - start] = torch.as_tensor(waves[i][start:end], dtype=torch.float32)
+            out = self.model.compress(x.to(self.device), quality)
+            for row, blobs in enumerate(_split_streams(out["strings"], len(keys))):
+                streams[keys[row]] = blobs
+        files = []
+        for i, wave in enumerate(waves):
+            blobs = [b for k, (j, _, _) in enumerate(pieces) if j == i for b in streams[k]]
+            files.append(bitstream.pack(self._header(len(wave), quality), [len(b) for b in blobs], b"".join(blobs)))
+        return files
+
+    def _header(self, num_samples: int, quality: float) -> bitstream.Header:
+        lanes = 0 if self.coder.format == "compressai" else (self.coder.lanes or 0)
+        return bitstream.Header(SAMPLE_RATE, num_samples, self.model.model_id, self.hash, quality,
+                                self.model.skip_below, self.coder.format, lanes, self.segment_samples)
+
+    def decompress(self, blob: bytes, name: str | None = None) -> torch.Tensor:
+        """An ``.ecc`` file's bytes -> the decoded waveform (N,) float32 at 16 kHz (on the CPU)."""
+        return self.decompress_many([blob], [name])[0]
+
+    def decompress_many(self, blobs: Sequence[bytes], names: Sequence[str | None] | None = None,
+                        progress: bool = False) -> list[torch.Tensor]:
+        """Several ``.ecc`` blobs, batched -> their waveforms ((N_i,) float32 each).
+
+        Raises:
+            ecc.bitstream.EccFileError: a damaged, foreign, newer or other-model file.
+        """
+        names = names or [None] * len(blobs)
+        files = [self._read(blob, name) for blob, name in zip(blobs, names)]
+        pieces = [(i, start, end) for i, (header, _) in enumerate(files)
+                  for start, end in _segments(header.num_samples, header.chunk_samples)]
+        per_segment = 1 + self.model.context.slices
+        outputs = [torch.zeros(header.num_samples) for header, _ in files]
+        counters = [0] * len(files)
+        slots = []
+        for i, start, end in pieces:
+            slots.append(counters[i])
+            counters[i] += 1
+        for i, (header, segments) in enumerate(files):
+            if len(segments) != counters[i]:
+                raise bitstream.CorruptFile(f"{names[i] or 'file'}: {len(segments) // per_segment} coded segments "
+                                            f"for {header.num_samples} samples (expected {counters[i]})")
+        skip_default = self.model.skip_below
+        # the segments of one batch share a quality (the gain), a skip threshold and a coder
+        keys_by_setting = defaultdict(list)
+        for k, (i, start, end) in enumerate(pieces):
+            h = files[i][0]
+            keys_by_setting[(h.quality, h.skip_below, h.coder, h.lanes)].append(k)
+        try:
+            for (quality, skip_below, coder, lanes), keys in keys_by_setting.items():
+                self.model.set_entropy_skip(skip_below)
+                self.model.set_coder(CoderSettings(coder, lanes or None))
+                lengths = [pieces[k][2] - pieces[k][1] for k in keys]
+                for batch in self._batches(lengths, progress, "decoding"):
+                    batch = [keys[b] for b in batch]
+                    length = max(pieces[k][2] - pieces[k][1] for k in batch)
+                    segs = [files[pieces[k][0]][1][slots[k]] for k in batch]
+                    strings = _to(_join_streams(segs, self.model.context.slices), self.device)
+                    x_hat = self.model.decompress(strings, self.model.z_shape(length), quality, length)["x_hat"].cpu()
+                    for row, k in enumerate(batch):
+                        i, start, end = pieces[k]
+                        outputs[i][start:end] = x_hat[row, 0, : end - start]
+        finally:  # back to this codec's own settings
+            self.model.set_entropy_skip(skip_default)
+            self.model.set_coder(self.coder)
+        return outputs
+
+    def _read(self, blob: bytes, name: str | None):
+        """(header, per-segment lists of 1 + S stream byte strings) of a checked file."""
+        header, sizes, payload = bitstream.unpack(blob, name)
+        bitstream.check_model(header, self.model.model_id, self.hash, name)
+        if header.sample_rate != SAMPLE_RATE:
+            raise bitstream.CorruptFile(f"{name or 'file'}: sample rate {header.sample_rate} Hz; ECC codes {SAMPLE_RATE} Hz")
+        per_segment = 1 + self.model.context.slices
+        if len(sizes) % per_segment:
+            raise bitstream.CorruptFile(f"{name or 'file'}: {len(sizes)} streams is not a multiple of {per_segment}")
+        offsets = [0]
+        for size in sizes:
+            offsets.append(offsets[-1] + size)
+        streams = [payload[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
+        return header, [streams[j:j + per_segment] for j in range(0, len(streams), per_segment)]
+
+
+def _segments(num_samples: int, segment_samples: int) -> list[tuple[int, int]]:
+    step = segment_samples or max(num_samples, 1)
+    return [(start, min(start + step, num_samples)) for start in range(0, num_samples, step)]
+
+
+def _split_streams(strings: dict, batch: int) -> list[list[bytes]]:
+    """ECC.compress strings -> per utterance [z stream, y slice 0, ..., y slice S-1] as bytes."""
+    z_data, z_sizes = strings["z"]
+    y_data, y_sizes = strings["y"]
+    z = _cut(z_data, z_sizes.tolist())
+    y = _cut(y_data, y_sizes.reshape(-1).tolist())
+    slices = y_sizes.shape[0]
+    return [[z[b]] + [y[s * batch + b] for s in range(slices)] for b in range(batch)]
+
+
+def _cut(data: torch.Tensor, sizes: list[int]) -> list[bytes]:
+    raw = data.cpu().numpy().tobytes()
+    out, start = [], 0
+    for size in sizes:
+        out.append(raw[start:start + size])
+        start += size
+    return out
+
+
+def _join_streams(segments: list[list[bytes]], slices: int) -> dict:
+    """The inverse of :func:`_split_streams`: ECC.decompress strings for a batch of segments."""
+    def tensors(blobs):
+        data = torch.frombuffer(bytearray(b"".join(blobs)), dtype=torch.uint8) if any(blobs) else torch.zeros(0, dtype=torch.uint8)
+        return data, torch.tensor([len(b) for b in blobs], dtype=torch.int64)
+
+    z = tensors([seg[0] for seg in segments])
+    y_data, y_sizes = tensors([seg[1 + s] for s in range(slices) for seg in segments])
+    return {"z": z, "y": (y_data, y_sizes.reshape(slices, len(segments)))}
+
+
+def _to(strings: dict, device: torch.device) -> dict:
+    return {k: (d.to(device), s) for k, (d, s) in strings.items()}
