@@ -149,7 +149,13 @@ class SpeechCodec:
                     length = max(pieces[k][2] - pieces[k][1] for k in batch)
                     segs = [files[pieces[k][0]][1][slots[k]] for k in batch]
                     strings = _to(_join_streams(segs, self.model.context.slices), self.device)
-                    x_hat = self.model.decompress(strings, self.model.z_shape(length), quality, length)["x_hat"].cpu()
+                    try:
+                        x_hat = self.model.decompress(strings, self.model.z_shape(length), quality, length)["x_hat"]
+                    except RuntimeError as e:  # the native decoders' bounds and final-state checks
+                        who = ", ".join(sorted({names[pieces[k][0]] or "file" for k in batch}))
+                        raise bitstream.CorruptFile(f"{who}: the coded streams do not decode "
+                                                    f"({str(e).splitlines()[0]})") from None
+                    x_hat = x_hat.cpu()
                     for row, k in enumerate(batch):
                         i, start, end = pieces[k]
                         outputs[i][start:end] = x_hat[row, 0, : end - start]

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import ops
+from ..coding import default_scale_table
 from .coding import CoderSettings
 from .gaussian_conditional import GaussianConditional
 
@@ -71,10 +72,13 @@ class ChannelSliceContext(nn.Module):
         hyper_channels: channels of the hyper features (B, H, T).
         slices: S; hidden: width of the context networks; layers: convs per network.
         skip_below, coder: as :class:`~ecc.entropy.GaussianConditional`.
+        scale_levels: rows of the (CompressAI-style, log-spaced over [0.11, 256]) scale table; a
+            scale is coded with the next table scale up, so finer tables waste fewer bits.
     """
 
     def __init__(self, channels: int, hyper_channels: int, slices: int = 4, hidden: int = 64, layers: int = 2,
-                 kernel_size: int = 3, skip_below: int = 0, coder: CoderSettings | None = None):
+                 kernel_size: int = 3, skip_below: int = 0, coder: CoderSettings | None = None,
+                 scale_levels: int = 64):
         super().__init__()
         if channels % slices:
             raise ValueError(f"channels ({channels}) must be divisible by slices ({slices})")
@@ -87,7 +91,7 @@ class ChannelSliceContext(nn.Module):
             DeterministicConvStack((hyper_channels + (i + 1) * self.width, *inner, self.width), kernel_size,
                                    final_activation="hardtanh")
             for i in range(slices))
-        self.gaussian = GaussianConditional(skip_below=skip_below, coder=coder)
+        self.gaussian = GaussianConditional(default_scale_table(scale_levels), skip_below, coder)
         log_table = torch.log(self.gaussian.scale_table.double()).float()
         self.register_buffer("log_bounds", log_table[:-1])
         self.log_scale_min, self.log_scale_max = float(log_table[0]), float(log_table[-1])
@@ -112,11 +116,14 @@ class ChannelSliceContext(nn.Module):
                 deterministic: bool = False):
         """Training/eval pass: (y_hat, likelihoods), both (B, C, T); ``ste`` as
         :meth:`GaussianConditional.forward`. With ``deterministic`` (evaluation) the networks run
-        through ecc's deterministic op, so y_hat is exactly what :meth:`compress` codes."""
+        through ecc's deterministic op, so y_hat is exactly what :meth:`compress` codes, and the
+        likelihoods use the table scales the coder uses (their bits are the real rate)."""
         decoded, likelihoods = [], []
         for i, y_i in enumerate(y.split(self.width, 1)):
             mean, log_scale = self._slice_params(i, hyper, decoded, deterministic)
-            y_hat, lik = self.gaussian(y_i, torch.exp(log_scale), mean, training, ste, self.indexes(log_scale.detach()))
+            indexes = self.indexes(log_scale.detach())
+            scale = self.gaussian.scale_table[indexes.long()] if deterministic else torch.exp(log_scale)
+            y_hat, lik = self.gaussian(y_i, scale, mean, training, ste, indexes)
             decoded.append(y_hat)
             decoded[i] = self._refine(i, hyper, decoded, deterministic)
             likelihoods.append(lik)

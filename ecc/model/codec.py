@@ -51,7 +51,7 @@ class ECC(nn.Module):
     Args:
         latent_channels: C; hyper_channels: Cz; hyper_features: H.
         widths: channels of the encoder at 100, 50 and 25 Hz (the decoder mirrors them).
-        slices, context_hidden: of the slice context; points: operating points.
+        slices, context_hidden, scale_levels: of the slice context; points: operating points.
         coder: stream format of every stream (default ``compressai``).
     """
 
@@ -59,11 +59,11 @@ class ECC(nn.Module):
 
     def __init__(self, latent_channels: int = 48, hyper_channels: int = 16, hyper_features: int = 64,
                  widths: tuple[int, int, int] = (96, 160, 224), slices: int = 4, context_hidden: int = 64,
-                 points: int = 5, coder: CoderSettings | None = None):
+                 points: int = 5, scale_levels: int = 128, coder: CoderSettings | None = None):
         super().__init__()
         self.config = dict(latent_channels=latent_channels, hyper_channels=hyper_channels,
                            hyper_features=hyper_features, widths=tuple(widths), slices=slices,
-                           context_hidden=context_hidden, points=points)
+                           context_hidden=context_hidden, points=points, scale_levels=scale_levels)
         self.model_id, self.meta = "ecc-untrained", {}  # set by ecc.model.weights when saved or loaded
         self.front = SpectralFrontEnd(frame_multiple=8)
         self.g_a = _analysis(tuple(widths), latent_channels)
@@ -75,7 +75,8 @@ class ECC(nn.Module):
                                  nn.Conv1d(hyper_features, hyper_channels, 4, 2, 1))
         self.entropy_bottleneck = EntropyBottleneck(hyper_channels, coder=coder)
         self.h_s = DeterministicConvStack((hyper_channels, hyper_features, hyper_features), kernel_size=3)
-        self.context = ChannelSliceContext(latent_channels, hyper_features, slices, context_hidden, coder=coder)
+        self.context = ChannelSliceContext(latent_channels, hyper_features, slices, context_hidden, coder=coder,
+                                           scale_levels=scale_levels)
 
     @property
     def points(self) -> int:

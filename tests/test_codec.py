@@ -1,0 +1,161 @@
+"""The ECC codec: exact round trips, bitrate honesty, batching and segments, damaged files."""
+
+import random
+
+import pytest
+import torch
+
+from ecc import bitstream
+from ecc.entropy import CoderSettings
+from ecc.model import ECC
+from ecc.model.weights import load_model, model_hash, save_model
+from ecc.speech_codec import SpeechCodec
+
+SMALL = dict(latent_channels=16, hyper_channels=8, hyper_features=32, widths=(32, 48, 64), slices=4,
+             context_hidden=32, points=3)
+
+
+def speechlike(seconds: float, seed: int = 0) -> torch.Tensor:
+    """Harmonic bursts with a moving pitch and noise: (N,) float32 at 16 kHz."""
+    g = torch.Generator().manual_seed(seed)
+    t = torch.arange(int(seconds * 16000)) / 16000
+    pitch = 120 + 40 * torch.sin(2 * torch.pi * 0.7 * t)
+    phase = 2 * torch.pi * torch.cumsum(pitch, 0) / 16000
+    voiced = sum(torch.sin(k * phase) / k for k in range(1, 12))
+    envelope = (torch.sin(2 * torch.pi * 3 * t) > -0.3).float()
+    return 0.2 * envelope * voiced + 0.01 * torch.randn(len(t), generator=g)
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    m = ECC(**SMALL).eval()
+    m.update()
+    return m
+
+
+def test_forward_shapes_and_gradients():
+    torch.manual_seed(0)
+    m = ECC(**SMALL)
+    x = torch.stack([speechlike(1.0, s) for s in range(2)])[:, None]
+    out = m(x, torch.tensor([0.0, 2.0]))
+    assert out["x_hat"].shape == x.shape
+    assert out["likelihoods"]["y"].shape == (2, 16, 26) and out["likelihoods"]["z"].shape == (2, 8, 13)
+    loss = sum(-torch.log2(v).sum() for v in out["likelihoods"].values()) / 1e4 + (out["x_hat"] - x).abs().mean()
+    loss.backward()
+    assert all(p.grad is not None for n, p in m.named_parameters() if not n.endswith("quantiles"))
+
+
+@pytest.mark.parametrize("quality,skip", [(0.0, 0), (1.5, 0), (2.0, 12)])
+def test_decompress_is_the_models_quantized_reconstruction(model, quality, skip):
+    model.set_entropy_skip(skip)
+    x = torch.stack([speechlike(1.3, 1), speechlike(1.3, 2)])[:, None]
+    out = model.compress(x, quality)
+    decoded = model.decompress(out["strings"], out["shape"], quality, x.shape[-1])
+    assert torch.equal(decoded["x_hat"], model(x, quality)["x_hat"])
+    model.set_entropy_skip(0)
+
+
+def test_decoding_is_exact_across_thread_counts(model):
+    x = speechlike(2.0, 3)[None, None]
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        out = model.compress(x, 1.0)
+        one = model.decompress(out["strings"], out["shape"], 1.0, x.shape[-1])["y_hat"]
+        torch.set_num_threads(max(2, threads))
+        many = model.decompress(out["strings"], out["shape"], 1.0, x.shape[-1])["y_hat"]
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(one, many)
+
+
+def test_rate_estimate_agrees_with_real_bytes(model):
+    x = torch.stack([speechlike(6.0, s) for s in range(2)])[:, None]
+    for quality in (0.0, 2.0):
+        with torch.no_grad():
+            likelihoods = model(x, quality)["likelihoods"]
+        estimate = sum(float(-torch.log2(v).sum()) for v in likelihoods.values())
+        out = model.compress(x, quality)
+        real = 8 * sum(data.numel() for data, _ in out["strings"].values())
+        streams = sum(sizes.numel() for _, sizes in out["strings"].values())
+        # each compressai-format stream flushes a 32-bit state: at most 32 bits above its ideal
+        assert estimate * 0.97 <= real <= estimate * 1.03 + 32 * streams, (quality, estimate, real)
+
+
+def test_speech_codec_batches_segments_and_edge_lengths(model):
+    codec = SpeechCodec(model, segment_seconds=1.0)
+    waves = [torch.zeros(0), torch.zeros(1), speechlike(0.2, 4), speechlike(2.7, 5), torch.zeros(16000)]
+    blobs = codec.compress_many(waves, 1.0)
+    decoded = codec.decompress_many(blobs)
+    assert [len(d) for d in decoded] == [len(w) for w in waves]
+    for wave, blob, batched in zip(waves, blobs, decoded):
+        alone = codec.decompress(blob)
+        assert torch.allclose(alone, batched, atol=1e-5)  # the synthesis network may batch differently
+        header = bitstream.unpack(blob)[0]
+        assert header.num_samples == len(wave) and header.model_hash == model_hash(model)
+    assert bitstream.unpack(blobs[3])[0].chunk_samples == codec.segment_samples == 15360  # 1 s, in 80 ms blocks
+    assert len(bitstream.unpack(blobs[3])[1]) == 3 * 5  # 3 segments x (z + 4 slices)
+
+
+def test_speech_codec_interleaved_format(model):
+    wave = speechlike(1.5, 6)
+    plain = SpeechCodec(model)
+    fast = SpeechCodec(model, coder=CoderSettings("interleaved"))
+    blob = fast.compress(wave, 2.0)
+    assert bitstream.unpack(blob)[0].coder == "interleaved"
+    assert torch.allclose(plain.decompress(blob), plain.decompress(plain.compress(wave, 2.0)), atol=1e-5)
+
+
+def test_model_file_round_trip(tmp_path):
+    torch.manual_seed(1)
+    m = ECC(**SMALL)
+    digest = save_model(m, tmp_path / "m.pt", "ecc-small", {"point_kbps": [0.5, 1.0, 2.0]})
+    loaded = load_model(tmp_path / "m.pt")
+    assert model_hash(loaded) == digest and loaded.model_id == "ecc-small"
+    wave = speechlike(1.0, 7)
+    blob = SpeechCodec(m).compress(wave, SpeechCodec(loaded).quality_for_bitrate(1.1))
+    assert bitstream.unpack(blob)[0].quality == 1.0
+    assert torch.allclose(SpeechCodec(loaded).decompress(blob), SpeechCodec(m).decompress(blob), atol=1e-5)
+    (tmp_path / "bad.pt").write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="not an ecc model file"):
+        load_model(tmp_path / "bad.pt")
+
+
+def test_other_model_and_bad_quality_are_refused(model):
+    torch.manual_seed(2)
+    other = ECC(**SMALL).eval()
+    other.update()
+    blob = SpeechCodec(model).compress(speechlike(0.5), 1.0)
+    with pytest.raises(bitstream.ModelMismatch):
+        SpeechCodec(other).decompress(blob)
+    with pytest.raises(ValueError, match="quality must lie in"):
+        SpeechCodec(model).compress(speechlike(0.5), 7.0)
+    with pytest.raises(ValueError, match="no measured bitrates"):
+        SpeechCodec(model).quality_for_bitrate(1.0)
+
+
+def test_damaged_payloads_raise_ecc_errors(model):
+    """Payload bytes changed under a valid CRC: an EccFileError or a decode, never a crash."""
+    codec = SpeechCodec(model)
+    blob = codec.compress(speechlike(1.0, 8), 2.0)
+    header, sizes, payload = bitstream.unpack(blob)
+    rng = random.Random(0)
+    outcomes = {"error": 0, "decoded": 0}
+    for _ in range(150):
+        damaged = bytearray(payload)
+        for _ in range(rng.choice((1, 3))):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        sizes_now = list(sizes)
+        if rng.random() < 0.3:  # move bytes between streams
+            i, j = rng.sample(range(len(sizes)), 2)
+            shift = min(sizes_now[i], rng.randrange(1, 5))
+            sizes_now[i] -= shift
+            sizes_now[j] += shift
+        try:
+            wave = codec.decompress(bitstream.pack(header, sizes_now, bytes(damaged)))
+            assert wave.shape == (header.num_samples,) and torch.isfinite(wave).all()
+            outcomes["decoded"] += 1
+        except bitstream.EccFileError:
+            outcomes["error"] += 1
+    assert outcomes["error"] > 100
