@@ -22,10 +22,15 @@ def test_baselines_are_registered():
     assert get_codec("opus").name == "opus"
 
 
-def test_ecc_is_not_available_until_it_registers(monkeypatch):
-    with pytest.raises(ValueError, match="'ecc'.*not available yet.*available: .*opus"):
-        get_codec("ecc")
+def test_ecc_is_registered_and_checks_its_points():
+    ecc = get_codec("ecc")
+    assert ecc.name == "ecc" and ecc(["q0", "q2.5"]).points == ("q0", "q2.5")
+    for bad in ("q5", "2", "qx"):
+        with pytest.raises(ValueError, match="ecc operating points are q0 .. q4"):
+            ecc([bad])
 
+
+def test_registering_a_second_codec_under_a_taken_name_fails():
     class Fake(Codec):
         name = "ecc"
         default_points = ("q1",)
@@ -33,8 +38,8 @@ def test_ecc_is_not_available_until_it_registers(monkeypatch):
         def encode_decode(self, wave, point):
             return Coded(wave, 1, 1)
 
-    monkeypatch.setitem(codec_module._REGISTRY, "ecc", Fake)
-    assert get_codec("ecc") is Fake
+    with pytest.raises(ValueError, match="already registered"):
+        codec_module.register_codec(Fake)
 
 
 def test_unknown_codecs_and_points_are_refused():

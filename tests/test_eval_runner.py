@@ -134,7 +134,7 @@ def test_cli_writes_the_report_and_prints_the_means(clips, tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--codecs", "ecc"], "not available yet"),
+    (["--codecs", "mp3"], "unknown codec 'mp3'"),
     (["--codecs", "opus", "--points", "codec2=3200"], "--codecs does not evaluate"),
     (["--metrics", "mos"], "unknown metric 'mos'"),
     (["/nonexistent/clip.wav"], "does not exist"),
@@ -158,8 +158,8 @@ def test_cli_rejects_malformed_points():
 
 
 def test_ecc_command_line_has_eval():
-    result = subprocess.run([sys.executable, "-m", "ecc", "eval", "--codecs", "ecc"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "ecc", "eval", "--codecs", "mp3"], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]  # one line, no traceback
-    assert "not available yet" in result.stderr
+    assert "unknown codec 'mp3'" in result.stderr

@@ -6,7 +6,7 @@ parallel loop), ``report`` and ``plots`` (outputs), ``data`` (clips), ``cli``. O
 registry needs is imported here, so that ``ecc`` starts without scipy or matplotlib.
 """
 
-from . import codec2, opus  # noqa: F401  (register the baselines)
+from . import codec2, ecc_codec, opus  # noqa: F401  (register the baselines and ECC)
 from .codec import Codec, Coded, codec_names, get_codec, register_codec
 
 __all__ = ["Codec", "Coded", "codec_names", "get_codec", "register_codec"]

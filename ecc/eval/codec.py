@@ -1,13 +1,13 @@
 """The codec interface of ``ecc eval`` and the registry that ``--codecs`` names look up.
 
 A codec under evaluation turns 16-kHz mono audio into a payload and back. Baselines wrap
-command-line tools (``ecc.eval.opus``, ``ecc.eval.codec2``); the learned ECC codec registers
-itself the same way once it exists::
+command-line tools (``ecc.eval.opus``, ``ecc.eval.codec2``); the learned ECC codec
+(``ecc.eval.ecc_codec``) registers itself the same way::
 
     @register_codec
     class EccCodec(Codec):
         name = "ecc"
-        default_points = ("q1", "q2", "q3")
+        default_points = ("q0", "q1", "q2", "q3", "q4")
         def encode_decode(self, wave, point): ...
 """
 
@@ -20,12 +20,6 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 
 SAMPLE_RATE = 16_000
-
-# Codec names that ``--codecs`` accepts in the project's plan but that are not built yet.
-_PENDING = {
-    "ecc": "the learned ECC codec is not available yet; it registers itself here "
-           "(ecc.eval.register_codec) when the codec lands",
-}
 
 _REGISTRY: dict[str, type[Codec]] = {}
 
@@ -97,6 +91,4 @@ def get_codec(name: str) -> type[Codec]:
     """The codec class registered as ``name``; ValueError naming the choices if there is none."""
     if name in _REGISTRY:
         return _REGISTRY[name]
-    if name in _PENDING:
-        raise ValueError(f"codec {name!r}: {_PENDING[name]}; available: {', '.join(_REGISTRY)}")
     raise ValueError(f"unknown codec {name!r}; available: {', '.join(_REGISTRY)}")
