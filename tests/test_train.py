@@ -1,0 +1,246 @@
+"""Training: discriminators, losses, config, the trainer's steps, resume, export and torchrun."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import torch
+
+from ecc.model.discriminators import Discriminators
+from ecc.train import MultiScaleMelLoss, RateDistortionLoss, Trainer, load_config, rate_bits
+from ecc.train.cli import add_parser
+from ecc.train.config import TrainConfig
+from ecc.train.data import ResumableSampler
+from ecc.train.losses import discriminator_loss, feature_matching_loss, generator_adversarial_loss, mel_filterbank
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "configs" / "tiny.toml"
+
+
+def tiny(tmp_path: Path, *overrides: str) -> TrainConfig:
+    return load_config(TINY, [f"run_dir={tmp_path / 'run'}", *overrides])
+
+
+def fixed_batch(n: int = 2, samples: int = 4000) -> torch.Tensor:
+    from ecc.eval.synthetic import speech_like
+
+    return torch.stack([torch.from_numpy(speech_like(samples / 16000, seed=i))[None] for i in range(n)])
+
+
+# -- discriminators and losses -------------------------------------------------------------------
+
+def test_discriminator_shapes_and_size():
+    disc = Discriminators()
+    logits, features = disc(torch.randn(3, 1, 4000))
+    assert len(logits) == len(features) == 5 + 3  # periods 2, 3, 5, 7, 11 and three STFT sizes
+    for period, t in zip((2, 3, 5, 7, 11), logits):
+        assert t.shape[0] == 3 and t.shape[1] == 1 and t.shape[-1] == period
+    assert all(t.shape[:2] == (3, 1) for t in logits[5:])
+    assert all(len(maps) == 5 and all(m.shape[0] == 3 for m in maps) for maps in features)
+    for family in disc.families:
+        for sub in family.discriminators:
+            assert sum(p.numel() for p in sub.parameters()) < 300_000
+    only_stft = Discriminators(periods=[], stft_ffts=[256])
+    assert len(only_stft(torch.randn(1, 1, 1000))[0]) == 1
+    with pytest.raises(ValueError, match="at least one"):
+        Discriminators(periods=[], stft_ffts=[])
+
+
+def test_mel_loss_zero_for_identical_inputs_and_positive_otherwise():
+    mel = MultiScaleMelLoss()
+    x = fixed_batch()
+    assert torch.equal(mel(x, x), torch.zeros(2))
+    loss = mel(x + 0.01 * torch.randn_like(x), x)
+    assert loss.shape == (2,) and bool((loss > 0).all())
+    # 0.5 x is 6 dB down: log10(0.5) = -0.301 wherever the signal is above the floor
+    assert float(mel(0.5 * x, x).mean()) == pytest.approx(0.301, abs=0.06)
+
+
+def test_mel_filterbank():
+    fb = mel_filterbank(512, 64)
+    assert fb.shape == (257, 64) and float(fb.min()) == 0.0 and float(fb.max()) <= 1.0
+    assert bool((fb.sum(0) > 0).all())  # no empty band
+    peaks = fb.argmax(0)
+    assert bool((peaks[1:] >= peaks[:-1]).all())  # bands rise with frequency
+    with pytest.raises(ValueError, match="n_mels"):
+        MultiScaleMelLoss([256], [200])
+
+
+def test_rate_bits_and_rd_loss_units():
+    likelihoods = {"y": torch.full((2, 4, 10), 0.5), "z": torch.full((2, 2, 5), 0.25)}
+    assert torch.equal(rate_bits(likelihoods), torch.tensor([40.0 + 20.0, 60.0]))
+    x = fixed_batch(2, 8000)  # 0.5 s: 60 bits = 0.12 kbit/s
+    x_hat = 0.5 * x
+    loss = RateDistortionLoss([1.0, 10.0], w_l1=2.0)
+    terms = loss(x, {"x_hat": x_hat, "likelihoods": likelihoods}, torch.tensor([0, 1]))
+    assert float(terms["rate_kbps"]) == pytest.approx(0.12)
+    mel = loss.mel(x_hat, x)
+    l1 = (x_hat - x).abs().mean((1, 2))
+    expected = (0.12 + torch.tensor([1.0, 10.0]) * (mel + 2.0 * l1)).mean()
+    assert float(terms["loss"]) == pytest.approx(float(expected), rel=1e-5)
+    assert float(terms["adv"]) == float(terms["fm"]) == 0.0
+
+
+@pytest.mark.parametrize("kind, real_value, fake_value", [("hinge", 2.0, -2.0), ("lsgan", 1.0, 0.0)])
+def test_adversarial_losses(kind, real_value, fake_value):
+    real, fake = [torch.full((2, 1, 3), real_value)], [torch.full((2, 1, 3), fake_value)]
+    assert float(discriminator_loss(real, fake, kind)) == 0.0  # perfect discrimination
+    assert torch.equal(generator_adversarial_loss(real, kind), torch.zeros(2))
+    assert bool((generator_adversarial_loss(fake, kind) > 0).all())
+    with pytest.raises(ValueError, match="hinge"):
+        discriminator_loss(real, fake, "wgan")
+
+
+def test_feature_matching_is_relative():
+    real = [[torch.ones(2, 4, 8), 10 * torch.ones(2, 4, 8)]]
+    fake = [[torch.zeros(2, 4, 8), 5 * torch.ones(2, 4, 8)]]
+    assert torch.allclose(feature_matching_loss(real, fake), torch.full((2,), 0.75))  # (1 + 0.5) / 2
+
+
+# -- configuration -------------------------------------------------------------------------------
+
+def test_configs_parse_and_match_the_model():
+    from ecc.model import ECC
+
+    for path in sorted((ROOT / "configs").glob("*.toml")):
+        config = load_config(path)
+        assert len(config.loss.lambdas) == ECC(**config.model).points, path
+        assert config.stage1.skip_below == 0 and config.total_steps > 0
+
+
+def test_config_overrides_and_errors(tmp_path):
+    config = tiny(tmp_path, "loss.w_adv=0.25", "loss.lambdas=[1, 2]", "data.root=some/where", "model.points=2")
+    assert config.loss.w_adv == 0.25 and config.loss.lambdas == [1, 2] and config.data.root == "some/where"
+    with pytest.raises(ValueError, match="loss.w_foo"):
+        tiny(tmp_path, "loss.w_foo=1")
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        tiny(tmp_path, "loss.w_adv")
+    with pytest.raises(ValueError, match="stage1.skip_below"):
+        tiny(tmp_path, "stage1.skip_below=3")
+    with pytest.raises(ValueError, match="no config file"):
+        load_config(tmp_path / "missing.toml")
+    with pytest.raises(ValueError, match="one lambda per point"):
+        Trainer(tiny(tmp_path, "loss.lambdas=[1, 2, 3]"))
+
+
+def test_sampler_resumes_and_shards():
+    full = ResumableSampler(10, seed=3)
+    stream = [i for i, _ in zip(full, range(25))]
+    assert sorted(stream[:10]) == list(range(10)) and stream[:10] != stream[10:20]  # epochs reshuffle
+    assert [i for i, _ in zip(ResumableSampler(10, seed=3, start=7), range(18))] == stream[7:25]
+    ranks = [[i for i, _ in zip(ResumableSampler(10, r, 3, seed=3), range(3))] for r in range(3)]
+    assert len({i for share in ranks for i in share}) == 9  # disjoint shares, one item dropped
+
+
+# -- the trainer ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stage", [1, 2])
+def test_loss_decreases_on_a_fixed_batch(tmp_path, stage):
+    steps = "stage1.steps=0" if stage == 2 else "stage2.steps=0"
+    config = tiny(tmp_path, steps, "stage1.steps=12" if stage == 1 else "stage2.steps=12",
+                  "adv_start_step=1000", "optim.lr=3e-3")
+    trainer = Trainer(config)
+    x, point = fixed_batch(), torch.tensor([0, 1])
+    losses = [float(trainer.train_step(x, point)["loss"]) for _ in range(12)]
+    assert all(torch.isfinite(torch.tensor(losses)))
+    assert trainer.net.skip_below == (4 if stage == 2 else 0)
+    assert sum(losses[-3:]) < 0.8 * sum(losses[:3]), losses
+
+
+def test_adversarial_step_is_finite(tmp_path):
+    trainer = Trainer(tiny(tmp_path, "adv_start_step=0"))
+    before = [p.detach().clone() for p in trainer.disc.parameters()]
+    terms = trainer.train_step(fixed_batch())
+    assert all(bool(torch.isfinite(v)) for v in terms.values())
+    assert float(terms["adv"]) > 0 and float(terms["fm"]) > 0 and float(terms["disc"]) > 0
+    assert any(not torch.equal(a, b) for a, b in zip(before, trainer.disc.parameters()))
+
+
+def _state(path: Path) -> dict:
+    return torch.load(path, weights_only=True)
+
+
+def _assert_same(a, b, where=""):
+    if isinstance(a, torch.Tensor):
+        assert torch.equal(a, b), where
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for k in a:
+            _assert_same(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (u, v) in enumerate(zip(a, b)):
+            _assert_same(u, v, f"{where}[{i}]")
+    else:
+        assert a == b, where
+
+
+def test_resume_continues_exactly_and_export_loads(tmp_path):
+    from ecc.model.weights import load_model
+
+    both = ("stage1.steps=2", "stage2.steps=2", "adv_start_step=1", "checkpoint_every=2")
+    straight = Trainer(tiny(tmp_path / "a", *both))
+    straight.fit()
+    first = Trainer(tiny(tmp_path / "b", *both, "stage2.steps=0"))
+    first.fit()
+    with pytest.raises(ValueError, match="--resume"):
+        Trainer(tiny(tmp_path / "b", *both)).fit()
+    resumed = Trainer(tiny(tmp_path / "b", *both))
+    resumed.fit(resume=True)
+    assert resumed.step == 4 and resumed.net.skip_below == 4
+    a, b = (_state(t.latest_checkpoint()) for t in (straight, resumed))
+    assert a["step"] == b["step"] == 4
+    for key in ("model", "discriminator", "opt_g", "opt_d", "opt_aux"):
+        _assert_same(a[key], b[key], key)
+    log = [json.loads(line) for line in (tmp_path / "b" / "run" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if r["kind"] == "train"] == [2, 4]
+    assert {f"p{p}/{m}" for p in (0, 1) for m in ("mel", "kbps")} <= log[-1].keys()
+
+    path = tmp_path / "b" / "run" / "model.pt"
+    blob = torch.load(path, weights_only=True)
+    assert blob["config"] == resumed.net.config and blob["meta"]["point_kbps"] == resumed.point_kbps
+    model = load_model(path)
+    assert model.skip_below == 4
+    x = fixed_batch(1, 8000)
+    resumed.net.eval()
+    with torch.no_grad():
+        assert torch.equal(model(x, torch.tensor([1]))["x_hat"], resumed.net(x, torch.tensor([1]))["x_hat"])
+
+
+def test_time_limit_stops_cleanly(tmp_path):
+    config = tiny(tmp_path, "max_minutes=1e-6", "checkpoint_every=100")
+    trainer = Trainer(config)
+    assert trainer.fit() == tmp_path / "run" / "model.pt"
+    assert trainer.step == 1 and trainer.latest_checkpoint().name == "step-00000001.pt"
+
+
+def test_cli_parser():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["train", "--config", "c.toml", "--resume", "--max-minutes", "5",
+                              "--set", "seed=1", "--set", "loss.w_adv=0.2"])
+    assert (args.config, args.resume, args.max_minutes, args.set) == ("c.toml", True, 5.0, ["seed=1", "loss.w_adv=0.2"])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("torchrun") is None, reason="torchrun is not on PATH")
+def test_torchrun_two_processes(tmp_path):
+    run_dir = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    command = ["torchrun", "--standalone", "--nproc_per_node=2", "-m", "ecc.train", "--config", str(TINY),
+               "--run-dir", str(run_dir), "--set", "threads=1", "--set", "stage1.steps=2", "--set", "stage2.steps=1",
+               "--set", "adv_start_step=1", "--set", "checkpoint_every=2"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["step-00000002.pt", "step-00000003.pt"]
+    assert (run_dir / "model.pt").is_file() and _state(run_dir / "checkpoints" / "step-00000003.pt")["step"] == 3
+    log = [json.loads(line) for line in (run_dir / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if r["kind"] == "train"] == [2, 3]
+    assert result.stdout.count("done at step 3/3") == 1  # rank 0 alone reports
