@@ -6,6 +6,7 @@ Subcommands:
     coder-demo  encode and decode a Gaussian latent; print bits/symbol and throughput
     bench       every installed entropy coder on one workload, one table (see ecc.bench)
     eval        score codecs (PESQ, STOI/ESTOI, ViSQOL, bitrate): RD curves, BD-rate, report (see ecc.eval)
+    data        build the training corpus and dev set from Debian packages (see ecc.data)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import torch
 from . import __version__, ops
 from .coding import default_scale_table, ideal_bits, scale_indexes
 from .codec_cli import add_parsers as add_codec_parsers
+from .data.cli import add_parser as add_data_parser
 from .eval.cli import add_parser as add_eval_parser
 
 
@@ -112,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=bench)
     add_eval_parser(sub)
+    add_data_parser(sub)
     return parser
 
 
