@@ -15,7 +15,7 @@ from ecc.model.discriminators import Discriminators
 from ecc.train import MultiScaleMelLoss, RateDistortionLoss, Trainer, load_config, rate_bits
 from ecc.train.cli import add_parser
 from ecc.train.config import TrainConfig
-from ecc.train.data import ResumableSampler
+from ecc.train.data import ResumableSampler, dev_clips, train_dataset
 from ecc.train.losses import discriminator_loss, feature_matching_loss, generator_adversarial_loss, mel_filterbank
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +135,31 @@ def test_sampler_resumes_and_shards():
     assert [i for i, _ in zip(ResumableSampler(10, seed=3, start=7), range(18))] == stream[7:25]
     ranks = [[i for i, _ in zip(ResumableSampler(10, r, 3, seed=3), range(3))] for r in range(3)]
     assert len({i for share in ranks for i in share}) == 9  # disjoint shares, one item dropped
+
+
+def test_corpus_crops_and_whole_dev_files(tmp_path):
+    import csv
+
+    import numpy as np
+    import soundfile
+
+    from ecc.eval.synthetic import speech_like
+
+    rows = []
+    for i, (split, seconds) in enumerate([("train", 1.0), ("train", 0.5), ("dev", 0.75), ("dev", 1.5), ("dev", 0.5)]):
+        path = f"{split}/{i}.wav"
+        (tmp_path / split).mkdir(exist_ok=True)
+        soundfile.write(tmp_path / path, (speech_like(seconds, seed=i) * 32767).astype(np.int16), 16000)
+        rows.append({"split": split, "path": path})
+    with open(tmp_path / "manifest.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, ["split", "path"])
+        writer.writeheader()
+        writer.writerows(rows)
+    config = tiny(tmp_path, "data.dataset=speech", f"data.root={tmp_path}", "data.val_clips=2", "data.val_seconds=1.0").data
+    crops = train_dataset(config, seed=0)
+    assert crops[0].shape == (1, 4000) and crops[0].dtype == torch.float32  # tiny: 0.25-s crops
+    clips = dev_clips(config, seed=0)  # files 0 and 1 of the three dev files, the second cut to 1 s
+    assert [c.shape for c in clips] == [(1, 12000), (1, 16000)]
 
 
 # -- the trainer ---------------------------------------------------------------------------------
