@@ -7,6 +7,7 @@ Subcommands:
     bench       every installed entropy coder on one workload, one table (see ecc.bench)
     eval        score codecs (PESQ, STOI/ESTOI, ViSQOL, bitrate): RD curves, BD-rate, report (see ecc.eval)
     data        build the training corpus and dev set from Debian packages (see ecc.data)
+    train       train an ECC model from a TOML config (see ecc.train, docs/training.md)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .coding import default_scale_table, ideal_bits, scale_indexes
 from .codec_cli import add_parsers as add_codec_parsers
 from .data.cli import add_parser as add_data_parser
 from .eval.cli import add_parser as add_eval_parser
+from .train.cli import add_parser as add_train_parser
 
 
 def _best_seconds(fn, repeat: int) -> float:
@@ -115,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=bench)
     add_eval_parser(sub)
     add_data_parser(sub)
+    add_train_parser(sub)
     return parser
 
 
