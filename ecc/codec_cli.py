@@ -65,7 +65,7 @@ def compress(args: argparse.Namespace) -> int:
         waves = [torch.from_numpy(read_audio(src)) for src, _ in pairs]
     for w in caught:
         print(f"ecc compress: warning: {w.message}", file=sys.stderr)
-    blobs = codec.compress_many(waves, quality, progress=len(pairs) > 1)
+    blobs = codec.compress_many(waves, quality, progress=True)  # shown from 2 batches on
     for (src, dst), wave, blob in zip(pairs, waves, blobs):
         dst.parent.mkdir(parents=True, exist_ok=True)
         dst.write_bytes(blob)
@@ -79,7 +79,7 @@ def decompress(args: argparse.Namespace) -> int:
     codec = _codec(args)
     pairs = _pairs(args.inputs, args.output, (".ecc",), ".wav")
     blobs = [src.read_bytes() for src, _ in pairs]
-    waves = codec.decompress_many(blobs, [str(src) for src, _ in pairs], progress=len(pairs) > 1)
+    waves = codec.decompress_many(blobs, [str(src) for src, _ in pairs], progress=True)
     for (src, dst), wave in zip(pairs, waves):
         dst.parent.mkdir(parents=True, exist_ok=True)
         write_audio(dst, wave.numpy())
