@@ -61,17 +61,23 @@ class PeriodDiscriminator(nn.Module):
         return self.post(h), features
 
 
-class MultiPeriodDiscriminator(nn.Module):
+class _Bank(nn.Module):
+    """Sub-discriminators side by side: x (B, 1, N) float -> (logits, features), one entry each."""
+
+    def __init__(self, discriminators):
+        super().__init__()
+        self.discriminators = nn.ModuleList(discriminators)
+
+    def forward(self, x: torch.Tensor) -> Outputs:
+        outputs = [d(x) for d in self.discriminators]
+        return [logits for logits, _ in outputs], [features for _, features in outputs]
+
+
+class MultiPeriodDiscriminator(_Bank):
     """One :class:`PeriodDiscriminator` per period (HiFi-GAN: 2, 3, 5, 7, 11)."""
 
     def __init__(self, periods: Sequence[int] = (2, 3, 5, 7, 11), channels: Sequence[int] = (16, 32, 64, 64)):
-        super().__init__()
-        self.discriminators = nn.ModuleList(PeriodDiscriminator(p, channels) for p in periods)
-
-    def forward(self, x: torch.Tensor) -> Outputs:
-        """x (B, 1, N) float -> (logits, features), one entry per period."""
-        outputs = [d(x) for d in self.discriminators]
-        return [logits for logits, _ in outputs], [features for _, features in outputs]
+        super().__init__(PeriodDiscriminator(p, channels) for p in periods)
 
 
 class STFTDiscriminator(nn.Module):
@@ -105,17 +111,11 @@ class STFTDiscriminator(nn.Module):
         return self.post(h), features
 
 
-class MultiScaleSTFTDiscriminator(nn.Module):
+class MultiScaleSTFTDiscriminator(_Bank):
     """One :class:`STFTDiscriminator` per FFT size (EnCodec's MS-STFTD, sizes for 16 kHz)."""
 
     def __init__(self, n_ffts: Sequence[int] = (1024, 512, 256), channels: int = 32):
-        super().__init__()
-        self.discriminators = nn.ModuleList(STFTDiscriminator(n, channels) for n in n_ffts)
-
-    def forward(self, x: torch.Tensor) -> Outputs:
-        """x (B, 1, N) float -> (logits, features), one entry per FFT size."""
-        outputs = [d(x) for d in self.discriminators]
-        return [logits for logits, _ in outputs], [features for _, features in outputs]
+        super().__init__(STFTDiscriminator(n, channels) for n in n_ffts)
 
 
 class Discriminators(nn.Module):
