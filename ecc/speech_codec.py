@@ -86,7 +86,7 @@ class SpeechCodec:
             raise ValueError(f"quality must lie in [0, {self.model.points - 1}] for model "
                              f"{self.model.model_id}, got {quality}")
         pieces = [(i, start, end) for i, wave in enumerate(waves) for start, end in _segments(len(wave), self.segment_samples)]
-        streams: dict[int, list[bytes]] = {}
+        streams: list[list[bytes]] = [[] for _ in pieces]
         for keys in self._batches([end - start for _, start, end in pieces], progress, "encoding"):
             length = max(pieces[k][2] - pieces[k][1] for k in keys)
             x = torch.zeros(len(keys), 1, length)
@@ -96,11 +96,11 @@ class SpeechCodec:
             out = self.model.compress(x.to(self.device), quality)
             for row, blobs in enumerate(_split_streams(out["strings"], len(keys))):
                 streams[keys[row]] = blobs
-        files = []
-        for i, wave in enumerate(waves):
-            blobs = [b for k, (j, _, _) in enumerate(pieces) if j == i for b in streams[k]]
-            files.append(bitstream.pack(self._header(len(wave), quality), [len(b) for b in blobs], b"".join(blobs)))
-        return files
+        per_file: list[list[bytes]] = [[] for _ in waves]
+        for (i, _, _), blobs in zip(pieces, streams):  # pieces run in file and segment order
+            per_file[i] += blobs
+        return [bitstream.pack(self._header(len(wave), quality), [len(b) for b in blobs], b"".join(blobs))
+                for wave, blobs in zip(waves, per_file)]
 
     def _header(self, num_samples: int, quality: float) -> bitstream.Header:
         lanes = 0 if self.coder.format == "compressai" else (self.coder.lanes or 0)
@@ -120,34 +120,29 @@ class SpeechCodec:
         """
         names = names or [None] * len(blobs)
         files = [self._read(blob, name) for blob, name in zip(blobs, names)]
-        pieces = [(i, start, end) for i, (header, _) in enumerate(files)
-                  for start, end in _segments(header.num_samples, header.chunk_samples)]
-        per_segment = 1 + self.model.context.slices
+        spans = [_segments(header.num_samples, header.chunk_samples) for header, _ in files]
+        for name, (header, segments), expected in zip(names, files, spans):
+            if len(segments) != len(expected):
+                raise bitstream.CorruptFile(f"{name or 'file'}: {len(segments)} coded segments for "
+                                            f"{header.num_samples} samples (expected {len(expected)})")
+        # (file, segment within the file, start, end) of every segment of every file
+        pieces = [(i, j, start, end) for i, file_spans in enumerate(spans) for j, (start, end) in enumerate(file_spans)]
         outputs = [torch.zeros(header.num_samples) for header, _ in files]
-        counters = [0] * len(files)
-        slots = []
-        for i, start, end in pieces:
-            slots.append(counters[i])
-            counters[i] += 1
-        for i, (header, segments) in enumerate(files):
-            if len(segments) != counters[i]:
-                raise bitstream.CorruptFile(f"{names[i] or 'file'}: {len(segments) // per_segment} coded segments "
-                                            f"for {header.num_samples} samples (expected {counters[i]})")
         skip_default = self.model.skip_below
         # the segments of one batch share a quality (the gain), a skip threshold and a coder
         keys_by_setting = defaultdict(list)
-        for k, (i, start, end) in enumerate(pieces):
+        for k, (i, _, _, _) in enumerate(pieces):
             h = files[i][0]
             keys_by_setting[(h.quality, h.skip_below, h.coder, h.lanes)].append(k)
         try:
             for (quality, skip_below, coder, lanes), keys in keys_by_setting.items():
                 self.model.set_entropy_skip(skip_below)
                 self.model.set_coder(CoderSettings(coder, lanes or None))
-                lengths = [pieces[k][2] - pieces[k][1] for k in keys]
+                lengths = [pieces[k][3] - pieces[k][2] for k in keys]
                 for batch in self._batches(lengths, progress, "decoding"):
                     batch = [keys[b] for b in batch]
-                    length = max(pieces[k][2] - pieces[k][1] for k in batch)
-                    segs = [files[pieces[k][0]][1][slots[k]] for k in batch]
+                    length = max(pieces[k][3] - pieces[k][2] for k in batch)
+                    segs = [files[i][1][j] for i, j, _, _ in (pieces[k] for k in batch)]
                     strings = _to(_join_streams(segs, self.model.context.slices), self.device)
                     try:
                         x_hat = self.model.decompress(strings, self.model.z_shape(length), quality, length)["x_hat"]
@@ -157,7 +152,7 @@ class SpeechCodec:
                                                     f"({str(e).splitlines()[0]})") from None
                     x_hat = x_hat.cpu()
                     for row, k in enumerate(batch):
-                        i, start, end = pieces[k]
+                        i, _, start, end = pieces[k]
                         outputs[i][start:end] = x_hat[row, 0, : end - start]
         finally:  # back to this codec's own settings
             self.model.set_entropy_skip(skip_default)

@@ -159,3 +159,11 @@ def test_damaged_payloads_raise_ecc_errors(model):
         except bitstream.EccFileError:
             outcomes["error"] += 1
     assert outcomes["error"] > 100
+
+
+def test_segment_count_must_match_the_header(model):
+    codec = SpeechCodec(model)
+    header, sizes, payload = bitstream.unpack(codec.compress(speechlike(0.5, 9), 1.0))
+    longer = bitstream.Header(**{**header.__dict__, "num_samples": 3 * header.chunk_samples})
+    with pytest.raises(bitstream.CorruptFile, match="1 coded segments for .* samples \\(expected 3\\)"):
+        codec.decompress(bitstream.pack(longer, sizes, payload))
