@@ -14,6 +14,18 @@ SAMPLE_RATE = 16_000
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".raw")
 
 
+def files_under(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_SUFFIXES) -> list[Path]:
+    """Files below ``folder`` (recursively) whose suffix is one of ``suffixes``, sorted.
+
+    Raises:
+        ValueError: there are none.
+    """
+    found = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in suffixes and p.is_file())
+    if not found:
+        raise ValueError(f"no {'/'.join(suffixes)} files under {folder}")
+    return found
+
+
 def read_audio(path: str | Path) -> np.ndarray:
     """A file as float32 (N,) mono at 16 kHz: channels averaged (with a warning), other rates
     resampled with soxr. Empty files give an empty array.

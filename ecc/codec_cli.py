@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from . import bitstream
-from .audio import AUDIO_SUFFIXES, SAMPLE_RATE, read_audio, write_audio
+from .audio import AUDIO_SUFFIXES, SAMPLE_RATE, files_under, read_audio, write_audio
 from .entropy import CoderSettings
 
 DEMO_CLIP = Path(__file__).resolve().parent / "assets" / "demo.wav"
@@ -47,10 +47,8 @@ def _pairs(inputs: list[str], output: str, suffixes: tuple[str, ...], new_suffix
     pairs = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in suffixes and p.is_file())
-            if not found:
-                raise ValueError(f"no {'/'.join(suffixes)} files under {path}")
-            pairs += [(p, Path(output) / p.relative_to(path).with_suffix(new_suffix)) for p in found]
+            pairs += [(p, Path(output) / p.relative_to(path).with_suffix(new_suffix))
+                      for p in files_under(path, suffixes)]
         else:
             pairs.append((path, Path(output) / path.with_suffix(new_suffix).name))
     return pairs

@@ -11,8 +11,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from ..eval.audio import resample, to_pcm16
-from ..eval.codec import SAMPLE_RATE
+from ..audio import SAMPLE_RATE, resample, to_pcm16
 
 FRAME_SECONDS = 0.02  # the energy frames of trimming and normalising
 SILENCE_DB = -40.0  # frames this far below the loudest frame are silence, ...

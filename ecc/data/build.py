@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..eval.codec import SAMPLE_RATE
+from ..audio import SAMPLE_RATE
 from .audio import decode, join_clips, prepare
 from .sources import DEV, SOURCES, TRAIN, Clip, Source, ensure_installed, package_version
 from .tts import VOICES, synthesize, utterances

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..eval.codec import SAMPLE_RATE
+from ..audio import SAMPLE_RATE
 from .build import MANIFEST
 from .sources import DEV
 

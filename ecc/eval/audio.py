@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import AUDIO_SUFFIXES, from_pcm16, read_audio, resample, to_pcm16
+from ..audio import from_pcm16, read_audio, resample, to_pcm16
 
-__all__ = ["AUDIO_SUFFIXES", "from_pcm16", "load_clip", "resample", "to_pcm16"]
+__all__ = ["from_pcm16", "load_clip", "resample", "to_pcm16"]
 
 
 def load_clip(path: str | Path) -> np.ndarray:

@@ -19,7 +19,8 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
+from ..audio import SAMPLE_RATE
+
 
 _REGISTRY: dict[str, type[Codec]] = {}
 

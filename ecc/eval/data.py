@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from .audio import AUDIO_SUFFIXES
+from ..audio import files_under
 
 POCKETSPHINX_DATA = Path("/usr/share/pocketsphinx/test/data")
 _POCKETSPHINX_CLIPS = ("cards/*.wav", "librivox/*.wav", "goforward.raw", "numbers.raw", "something.raw")
@@ -51,10 +51,7 @@ def find_clips(inputs: list[str | Path]) -> list[Path]:
     clips: list[Path] = []
     for item in map(Path, inputs):
         if item.is_dir():
-            found = sorted(p for p in item.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
-            if not found:
-                raise ValueError(f"no {'/'.join(AUDIO_SUFFIXES)} files under {item}")
-            clips += found
+            clips += files_under(item)
         elif item.exists():
             clips.append(item)
         else:

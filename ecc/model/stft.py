@@ -12,7 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-SAMPLE_RATE = 16_000
+from ..audio import SAMPLE_RATE
+
 N_FFT = 320
 HOP = 160
 COMPRESSION = 0.3
