@@ -38,6 +38,12 @@ def _latent(n: int, streams: int = 1):
     return gaussian_latent(n // streams, seed=n, batch=None if streams == 1 else streams)
 
 
+def _lists(n: int, tables) -> tuple[list, ...]:
+    """One stream of n symbols as Python lists: (symbols, indexes, cdfs, cdf_lengths, offsets)."""
+    symbols, indexes = _latent(n)
+    return (symbols.tolist(), indexes.tolist(), *(t.tolist() for t in tables))
+
+
 def _bits(data: torch.Tensor, n: int) -> float:
     return 8 * data.numel() / n
 
@@ -68,8 +74,7 @@ def test_ecc_cpu_decode(benchmark, tables, threads, n, streams):
 
 @pytest.mark.parametrize("n", SIZES)
 def test_reference(benchmark, tables, n):
-    symbols, indexes = _latent(n)
-    lists = (symbols.tolist(), indexes.tolist(), *(t.tolist() for t in tables))
+    lists = _lists(n, tables)
     data = benchmark.pedantic(reference.encode_stream, lists, rounds=1)
     record(benchmark, coder="python-reference", op="encode", n=n, streams=1, threads=1, device="cpu",
            bits=8 * len(data) / n)
@@ -79,8 +84,7 @@ def test_reference(benchmark, tables, n):
 
 @pytest.mark.parametrize("n", SIZES)
 def test_reference_decode(benchmark, tables, n):
-    symbols, indexes = _latent(n)
-    lists = (symbols.tolist(), indexes.tolist(), *(t.tolist() for t in tables))
+    lists = _lists(n, tables)
     data = reference.encode_stream(*lists)
     out = benchmark.pedantic(reference.decode_stream, (data, *lists[1:]), rounds=1)
     assert out == lists[0]
@@ -91,8 +95,7 @@ def test_reference_decode(benchmark, tables, n):
 @pytest.mark.parametrize("n", SIZES)
 def test_compressai_coder(benchmark, compressai, tables, n):
     """CompressAI's RansEncoder/RansDecoder with the Python lists prebuilt (its best case)."""
-    symbols, indexes = _latent(n)
-    lists = (symbols.tolist(), indexes.tolist(), *(t.tolist() for t in tables))
+    lists = _lists(n, tables)
     data = compressai.ans.RansEncoder().encode_with_indexes(*lists)
     assert compressai.ans.RansDecoder().decode_with_indexes(data, *lists[1:]) == lists[0]
     benchmark.pedantic(compressai.ans.RansEncoder().encode_with_indexes, lists, rounds=5, warmup_rounds=1)
@@ -102,8 +105,7 @@ def test_compressai_coder(benchmark, compressai, tables, n):
 
 @pytest.mark.parametrize("n", SIZES)
 def test_compressai_coder_decode(benchmark, compressai, tables, n):
-    symbols, indexes = _latent(n)
-    lists = (symbols.tolist(), indexes.tolist(), *(t.tolist() for t in tables))
+    lists = _lists(n, tables)
     data = compressai.ans.RansEncoder().encode_with_indexes(*lists)
     benchmark.pedantic(compressai.ans.RansDecoder().decode_with_indexes, (data, *lists[1:]), rounds=5, warmup_rounds=1)
     record(benchmark, coder="compressai-lists", op="decode", n=n, streams=1, threads=1, device="cpu",
