@@ -237,6 +237,21 @@ def test_resume_continues_exactly_and_export_loads(tmp_path):
         assert torch.equal(model(x, torch.tensor([1]))["x_hat"], resumed.net(x, torch.tensor([1]))["x_hat"])
 
 
+def test_init_from_a_model_file(tmp_path):
+    from ecc.model.weights import save_model
+
+    source = Trainer(tiny(tmp_path / "a"))
+    source.train_step(fixed_batch())
+    path = tmp_path / "source.pt"
+    save_model(source.net, path, "source")
+    tuned = Trainer(tiny(tmp_path / "b", f"init='{path}'"))
+    _assert_same(tuned.net.state_dict(), source.net.state_dict())
+    other = tmp_path / "other.pt"
+    save_model(Trainer(tiny(tmp_path / "c", "model.latent_channels=4")).net, other, "other")
+    with pytest.raises(ValueError, match="architecture"):
+        Trainer(tiny(tmp_path / "d", f"init='{other}'"))
+
+
 def test_time_limit_stops_cleanly(tmp_path):
     config = tiny(tmp_path, "max_minutes=1e-6", "checkpoint_every=100")
     trainer = Trainer(config)

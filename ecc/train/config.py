@@ -86,6 +86,7 @@ class TrainConfig:
     run_dir: str = "runs/default"
     max_minutes: float = 0.0     # stop (checkpoint and export) after this wall time; 0 = no limit
     model: dict[str, Any] = field(default_factory=dict)
+    init: str = ""               # start from this model file's weights (same [model]); "" = random
     adv_start_step: int = 0      # discriminators and adversarial losses from this step on
     log_every: int = 50
     val_every: int = 1000

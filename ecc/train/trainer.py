@@ -40,7 +40,7 @@ from tqdm.auto import tqdm
 
 from ..model import ECC, SAMPLE_RATE
 from ..model.discriminators import Discriminators
-from ..model.weights import save_model
+from ..model.weights import load_model, save_model
 from .config import TrainConfig
 from .data import ResumableSampler, dev_clips, train_dataset
 from .losses import MultiScaleMelLoss, RateDistortionLoss, discriminator_loss
@@ -66,6 +66,16 @@ def real_bitrate(model: nn.Module, waves: Sequence[torch.Tensor], point: int) ->
 def _step_seed(seed: int, rank: int, step: int) -> int:
     digest = hashlib.blake2b(f"{seed}/{rank}/{step}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little") >> 1
+
+
+def _initialise(net: ECC, path: str) -> None:
+    """Copy the weights of the model file ``path`` into ``net`` (fine-tuning a trained model).
+    ValueError when its architecture differs from ``net``'s ([model] of the config)."""
+    source = load_model(path)
+    if source.config != net.config:
+        raise ValueError(f"init model {path} has the architecture {source.config}, the config asks for "
+                         f"{net.config}: make [model] match it")
+    net.load_state_dict(source.state_dict())
 
 
 def _unwrap(module: nn.Module) -> nn.Module:
@@ -104,6 +114,8 @@ class Trainer:
         self._seed(-1)  # initial weights: the same on every rank
 
         net = ECC(**config.model).to(self.device)
+        if config.init:
+            _initialise(net, config.init)
         if len(config.loss.lambdas) != net.points:
             raise ValueError(f"loss.lambdas has {len(config.loss.lambdas)} value(s), the model has {net.points} "
                              "operating points: give one lambda per point")
