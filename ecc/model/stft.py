@@ -1,10 +1,11 @@
 """The STFT front end: 16 kHz waveform <-> power-law compressed complex spectrum.
 
 Features are the complex STFT with its magnitude compressed to ``|X| ** 0.3`` and its phase
-kept (``X * |X| ** -0.7``), as real and imaginary parts stacked on the channel axis. We chose
-the compressed complex form over magnitude + phase because both parts are smooth functions the
-decoder can regress (a wrapped phase is not), and the compression evens out the dynamic range
-between formants and the quiet high band. 20 ms Hann windows, 10 ms hop: 100 frames/s, 161 bins.
+kept (``X * |X| ** -0.7``), as real and imaginary parts stacked on the channel axis; the
+compression evens out the dynamic range between formants and the quiet high band. (The ECC
+model adds the compressed magnitudes for its encoder and builds the decoder's features from a
+predicted log magnitude and phase; see :class:`ecc.model.ECC`.) 20 ms Hann windows, 10 ms hop:
+100 frames/s, 161 bins.
 """
 
 from __future__ import annotations
