@@ -168,10 +168,7 @@ class SpeechCodec:
         per_segment = 1 + self.model.context.slices
         if len(sizes) % per_segment:
             raise bitstream.CorruptFile(f"{name or 'file'}: {len(sizes)} streams is not a multiple of {per_segment}")
-        offsets = [0]
-        for size in sizes:
-            offsets.append(offsets[-1] + size)
-        streams = [payload[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
+        streams = _cut(payload, sizes)
         return header, [streams[j:j + per_segment] for j in range(0, len(streams), per_segment)]
 
 
@@ -184,14 +181,14 @@ def _split_streams(strings: dict, batch: int) -> list[list[bytes]]:
     """ECC.compress strings -> per utterance [z stream, y slice 0, ..., y slice S-1] as bytes."""
     z_data, z_sizes = strings["z"]
     y_data, y_sizes = strings["y"]
-    z = _cut(z_data, z_sizes.tolist())
-    y = _cut(y_data, y_sizes.reshape(-1).tolist())
+    z = _cut(z_data.cpu().numpy().tobytes(), z_sizes.tolist())
+    y = _cut(y_data.cpu().numpy().tobytes(), y_sizes.reshape(-1).tolist())
     slices = y_sizes.shape[0]
     return [[z[b]] + [y[s * batch + b] for s in range(slices)] for b in range(batch)]
 
 
-def _cut(data: torch.Tensor, sizes: list[int]) -> list[bytes]:
-    raw = data.cpu().numpy().tobytes()
+def _cut(raw: bytes, sizes: Sequence[int]) -> list[bytes]:
+    """raw split into consecutive pieces of ``sizes`` bytes."""
     out, start = [], 0
     for size in sizes:
         out.append(raw[start:start + size])
