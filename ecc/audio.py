@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -26,6 +27,26 @@ def files_under(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_SUFFIXES) 
     return found
 
 
+def decode_audio(source: str | Path | bytes, suffix: str) -> tuple[np.ndarray, int]:
+    """A file's path or its bytes -> (float32 (N, channels), rate); ``suffix`` (``".wav"``, ...) says
+    how to read it (``.raw`` is 16-kHz int16 mono).
+
+    Raises:
+        ValueError: the file is missing or not audio soundfile can read.
+    """
+    import soundfile
+
+    name = "audio bytes" if isinstance(source, bytes) else str(source)
+    try:
+        if suffix.lower() == ".raw":
+            data = source if isinstance(source, bytes) else Path(source).read_bytes()
+            return from_pcm16(np.frombuffer(data, dtype="<i2"))[:, None], SAMPLE_RATE
+        return soundfile.read(io.BytesIO(source) if isinstance(source, bytes) else source, dtype="float32",
+                              always_2d=True)
+    except (OSError, RuntimeError) as e:  # soundfile.LibsndfileError is a RuntimeError
+        raise ValueError(f"cannot read {name}: {e}") from None
+
+
 def read_audio(path: str | Path) -> np.ndarray:
     """A file as float32 (N,) mono at 16 kHz: channels averaged (with a warning), other rates
     resampled with soxr. Empty files give an empty array.
@@ -33,15 +54,7 @@ def read_audio(path: str | Path) -> np.ndarray:
     Raises:
         ValueError: the file is missing or not audio soundfile can read.
     """
-    import soundfile
-
-    path = Path(path)
-    try:
-        if path.suffix.lower() == ".raw":
-            return np.fromfile(path, dtype="<i2").astype(np.float32) / 32768
-        wave, rate = soundfile.read(path, dtype="float32", always_2d=True)
-    except (OSError, RuntimeError) as e:  # soundfile.LibsndfileError is a RuntimeError
-        raise ValueError(f"cannot read {path}: {e}") from None
+    wave, rate = decode_audio(path, Path(path).suffix)
     if wave.shape[1] > 1:
         warnings.warn(f"{path}: {wave.shape[1]} channels mixed down to mono", stacklevel=2)
     return resample(wave.mean(axis=1), rate, SAMPLE_RATE)

@@ -1,4 +1,4 @@
-"""Finding clips: the default set and the command line's files and folders."""
+"""Finding and reading clips: the default set, the command line's files and folders, audio decoding."""
 
 import numpy as np
 import pytest
@@ -52,3 +52,20 @@ def test_load_clip_resamples_mixes_and_reads_raw(tmp_path):
     soundfile.write(tmp_path / "silent.wav", np.zeros(100), 16000)
     with pytest.raises(ValueError, match="empty or silent"):
         load_clip(tmp_path / "silent.wav")
+
+
+def test_decode_audio_reads_paths_and_bytes_alike(tmp_path):
+    import soundfile
+
+    from ecc.audio import decode_audio
+
+    stereo = np.random.default_rng(0).uniform(-0.5, 0.5, (300, 2)).astype(np.float32)
+    soundfile.write(tmp_path / "s.wav", stereo, 22050, subtype="FLOAT")
+    (np.array([0, 16384], dtype="<i2")).tofile(tmp_path / "r.raw")
+    for name, shape, rate in (("s.wav", (300, 2), 22050), ("r.raw", (2, 1), 16000)):
+        path = tmp_path / name
+        from_path, from_bytes = decode_audio(path, path.suffix), decode_audio(path.read_bytes(), path.suffix)
+        assert from_path[0].shape == shape and from_path[1] == from_bytes[1] == rate
+        assert np.array_equal(from_path[0], from_bytes[0])
+    with pytest.raises(ValueError, match="cannot read audio bytes"):
+        decode_audio(b"not audio", ".wav")

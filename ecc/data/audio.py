@@ -6,12 +6,11 @@ a rebuild writes the same samples.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from ..audio import SAMPLE_RATE, resample, to_pcm16
+from ..audio import SAMPLE_RATE, decode_audio, resample, to_pcm16
 
 FRAME_SECONDS = 0.02  # the energy frames of trimming and normalising
 SILENCE_DB = -40.0  # frames this far below the loudest frame are silence, ...
@@ -31,14 +30,7 @@ def decode(data: bytes, suffix: str) -> tuple[np.ndarray, int]:
     Raises:
         ValueError: unreadable audio.
     """
-    import soundfile
-
-    if suffix.lower() == ".raw":
-        return np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768, SAMPLE_RATE
-    try:
-        wave, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    except (OSError, RuntimeError) as e:  # soundfile.LibsndfileError is a RuntimeError
-        raise ValueError(f"cannot decode: {e}") from None
+    wave, rate = decode_audio(data, suffix)
     return wave.mean(axis=1), rate
 
 
