@@ -30,6 +30,19 @@ def test_ecc_is_registered_and_checks_its_points():
             ecc([bad])
 
 
+def test_ecc_points_follow_the_model(tmp_path, monkeypatch):
+    from ecc.model import ECC
+    from ecc.model.weights import save_model
+
+    save_model(ECC(latent_channels=8, hyper_channels=4, hyper_features=16, widths=(16, 16, 16), slices=2,
+                   context_hidden=16, points=2), tmp_path / "m.pt", "ecc-two-points")
+    monkeypatch.setenv("ECC_MODEL", str(tmp_path / "m.pt"))
+    ecc = get_codec("ecc")
+    assert ecc().points == ("q0", "q1") and ecc(["q0.5"]).points == ("q0.5",)
+    with pytest.raises(ValueError, match="ecc operating points are q0 .. q1"):
+        ecc(["q2"])
+
+
 def test_registering_a_second_codec_under_a_taken_name_fails():
     class Fake(Codec):
         name = "ecc"

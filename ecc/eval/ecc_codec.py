@@ -1,8 +1,8 @@
 """The learned ECC codec under ``ecc eval``: real ``.ecc`` bytes through :class:`ecc.speech_codec.SpeechCodec`.
 
-Operating points are ``q<quality>`` (``q0`` .. ``q4`` for the shipped model; fractions such as
-``q1.5`` interpolate). The model is the shipped one unless the environment variable
-``ECC_MODEL`` names a model file.
+Operating points are ``q<quality>``, ``q0`` .. ``q<points - 1>`` of the model (``q0`` .. ``q4`` for
+the shipped one; fractions such as ``q1.5`` interpolate). The model is the shipped one unless
+the environment variable ``ECC_MODEL`` names a model file.
 """
 
 from __future__ import annotations
@@ -19,11 +19,17 @@ class EccCodec(Codec):
     """ECC at the operating points of one model file."""
 
     name = "ecc"
-    default_points = ("q0", "q1", "q2", "q3", "q4")
 
     def __init__(self, points=None):
+        from ..model.weights import load_model
+
         self._codec = None
+        self._top = load_model(os.environ.get("ECC_MODEL")).points - 1  # the highest quality
         super().__init__(points)
+
+    @property
+    def default_points(self) -> tuple[str, ...]:
+        return tuple(f"q{quality}" for quality in range(self._top + 1))
 
     def __getstate__(self):  # workers load the model themselves
         return {**self.__dict__, "_codec": None}
@@ -44,8 +50,8 @@ class EccCodec(Codec):
             quality = float(point[1:]) if point.startswith("q") else -1.0
         except ValueError:
             quality = -1.0
-        if not 0 <= quality <= 4:
-            raise ValueError(f"ecc operating points are q0 .. q4 (fractions interpolate), got {point!r}")
+        if not 0 <= quality <= self._top:
+            raise ValueError(f"ecc operating points are q0 .. q{self._top} (fractions interpolate), got {point!r}")
 
     def version(self) -> str:
         codec = self._speech_codec()
