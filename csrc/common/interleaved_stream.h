@@ -71,6 +71,26 @@ ECC_HOST_DEVICE int64_t stream_overhead_bytes(int64_t chunks, int32_t lanes) {
   return kHeaderBytes + 4 * (chunks - 1) + 4 * static_cast<int64_t>(lanes) * chunks;
 }
 
+// How the encoders split num_streams streams of n elements: `tasks` chunks in all (`chunks` per
+// stream, stream-major), each encoded into a worst-case scratch row of `capacity` words and
+// `lanes` final states. lanes == 0 leaves the lane count to auto_lanes.
+struct EncodePlan {
+  int32_t lanes;
+  int64_t chunks;
+  int64_t tasks;
+  int64_t capacity;
+};
+
+ECC_HOST_DEVICE EncodePlan plan_encode(int64_t num_streams, int64_t n, int64_t lanes, int32_t chunk_log2) {
+  const int64_t chunk_size = int64_t{1} << chunk_log2, chunk = n < chunk_size ? n : chunk_size;
+  EncodePlan plan;
+  plan.lanes = lanes ? static_cast<int32_t>(lanes) : auto_lanes(chunk);
+  plan.chunks = num_chunks(n, chunk_log2);
+  plan.tasks = num_streams * plan.chunks;
+  plan.capacity = max_chunk_words(chunk, plan.lanes);
+  return plan;
+}
+
 // Items of a mapped element (decoding order d = 0 .. count - 1).
 ECC_HOST_DEVICE int32_t item_count(const escape::Mapped& m) {
   return m.escaped ? 2 + static_cast<int32_t>(m.nibbles) : 1;

@@ -26,10 +26,9 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(
   const CpuEncodeTables tables(op, cdf, cdf_length, offset);
 
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
-  const int64_t chunk = std::min<int64_t>(n, chunk_size);
-  const int32_t lane_count = lanes ? static_cast<int32_t>(lanes) : auto_lanes(chunk);
-  const int64_t chunks = num_chunks(n, chunk_log2), tasks = num_streams * chunks;
-  const int64_t capacity = max_chunk_words(chunk, lane_count);
+  const EncodePlan plan = plan_encode(num_streams, n, lanes, chunk_log2);
+  const int32_t lane_count = plan.lanes;
+  const int64_t chunks = plan.chunks, tasks = plan.tasks, capacity = plan.capacity;
   std::vector<uint16_t> words(tasks * capacity);
   std::vector<uint32_t> states(tasks * lane_count);
   std::vector<int64_t> word_count(tasks);
