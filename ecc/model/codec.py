@@ -9,7 +9,7 @@ from torch import nn
 
 from ..entropy import ChannelSliceContext, CoderSettings, DeterministicConvStack, EntropyBottleneck
 from .crm import CRMBlock
-from .stft import SpectralFrontEnd
+from .stft import SpectralFrontEnd, polar_features
 
 
 def _analysis(widths: tuple[int, int, int], latent: int, inputs: int) -> nn.Sequential:
@@ -137,13 +137,15 @@ class ECC(nn.Module):
     def _hyper(self, z_hat: torch.Tensor, deterministic: bool) -> torch.Tensor:
         return self.h_s(z_hat.repeat_interleave(2, -1), deterministic)
 
-    def _decode(self, y_hat: torch.Tensor, inverse_gain: torch.Tensor, num_samples: int) -> torch.Tensor:
+    def _spectrum(self, y_hat: torch.Tensor, inverse_gain: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """y_hat (B, C, T) -> the decoder's compressed magnitude and phase, each (B, 161, 4T)."""
         # The decoder predicts log compressed magnitude and phase (as Vocos does), so the
         # magnitude the mel loss judges does not depend on the phase outputs.
         log_magnitude, phase = self.g_s(y_hat * inverse_gain).chunk(2, 1)
-        magnitude = log_magnitude.clamp(max=5.0).exp()
-        features = torch.cat([magnitude * torch.cos(phase), magnitude * torch.sin(phase)], 1)
-        return self.front.synthesis(features, num_samples)
+        return log_magnitude.clamp(max=5.0).exp(), phase
+
+    def _decode(self, y_hat: torch.Tensor, inverse_gain: torch.Tensor, num_samples: int) -> torch.Tensor:
+        return self.front.synthesis(polar_features(*self._spectrum(y_hat, inverse_gain)), num_samples)
 
     def forward(self, x: torch.Tensor, quality: torch.Tensor | float) -> dict:
         """x (B, 1, N) float32, quality (B,) or float -> {"x_hat": (B, 1, N), "likelihoods":

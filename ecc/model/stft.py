@@ -21,6 +21,11 @@ COMPRESSION = 0.3
 _EPS = 1e-5
 
 
+def polar_features(magnitude: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
+    """Compressed magnitude and phase, each (B, 161, F) -> features (B, 322, F) (real, imaginary)."""
+    return torch.cat([magnitude * torch.cos(phase), magnitude * torch.sin(phase)], 1)
+
+
 class SpectralFrontEnd(nn.Module):
     """Waveform <-> compressed complex STFT features.
 
