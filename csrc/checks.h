@@ -62,6 +62,14 @@ inline void check_decode_args(const char* op, const at::Tensor& data, const at::
               " entries but indexes has ", indexes.size(0), " streams (rows)");
 }
 
+// A resumable decoder's state (B, 2) int64 for B streams: per stream (x, bytes read).
+inline void check_decode_state(const char* op, const at::Tensor& state, int64_t num_streams,
+                               const at::Device& device) {
+  check_tensor(state, op, "state", at::kLong, 2, device);
+  TORCH_CHECK(state.size(0) == num_streams && state.size(1) == 2, op, ": state must be (",
+              num_streams, ", 2) (per stream: rANS state, bytes read), got ", state.sizes());
+}
+
 inline void check_bad_cdf_row(const char* op, int64_t row, bool valid) {
   TORCH_CHECK(valid, op, ": cdf row ", row,
               " is not a valid quantized CDF (need 2 <= cdf_length <= cdf.size(1), cdf[0] == 0, "
@@ -167,6 +175,9 @@ inline void check_stream_status(const char* op, const int32_t* status, int64_t n
       case 7:  // interleaved_stream::kBadHeader
         TORCH_CHECK(false, op, ": stream ", b, " has no valid `interleaved` header (version 1, ",
                     "lanes 1/4/8/16/32, chunk size 2^5..2^24); is it a `compressai` stream?");
+      case kBadState:
+        TORCH_CHECK(false, op, ": stream ", b, " has a decoder state that is not a position in ",
+                    "it (pass zeros to start, then the state the previous call returned)");
       default:
         TORCH_CHECK(false, op, ": stream ", b, " failed with unknown status ", status[b]);
     }

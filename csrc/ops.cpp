@@ -22,6 +22,12 @@ TORCH_LIBRARY(ecc, m) {
   m.def(
       "rans_decode(Tensor data, Tensor sizes, Tensor indexes, Tensor cdf, Tensor cdf_length, "
       "Tensor offset, int skip_below) -> Tensor");
+  // rans_decode in parts (CompressAI's RansDecoder.decode_stream): decodes the next N elements
+  // of each stream from state (B, 2) int64, per stream (rANS state, bytes read), zeros at the
+  // start -> (symbols (B, N) int32, the state after them). finish: the streams must end there.
+  m.def(
+      "rans_decode_part(Tensor data, Tensor sizes, Tensor state, Tensor indexes, Tensor cdf, "
+      "Tensor cdf_length, Tensor offset, int skip_below, bool finish) -> (Tensor symbols, Tensor state)");
   // The `interleaved` format (docs/format.md): lanes 0 = chosen from the chunk length;
   // chunk_size is a power of two (elements per independently decodable chunk).
   m.def(

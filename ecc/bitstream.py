@@ -28,7 +28,7 @@ from typing import Sequence
 from .coding.reference_interleaved import LANES
 
 MAGIC = b"ECC\x00"
-VERSION = 1
+VERSION = 2  # 2: a `compressai` file codes each segment in one stream (ecc.speech_codec)
 FIXED = struct.Struct("<4sBIQ8sfHBBIB")
 CRC = struct.Struct("<I")
 CODERS = ("compressai", "interleaved")  # coder code = position in this tuple
@@ -91,6 +91,7 @@ class Header:
     lanes: int          # 0 for "compressai"; for "interleaved" the lanes asked for (one of LANES),
                         # or 0: chosen per stream from its length (each stream records its own)
     chunk_samples: int  # samples per independently coded segment; 0 = one segment
+    version: int = VERSION  # format version: how the codec lays out its streams (1..VERSION)
 
     def __post_init__(self):
         def put(name, value):
@@ -100,6 +101,7 @@ class Header:
         put("num_samples", _int("num_samples", self.num_samples, 0, 2**64 - 1))
         put("skip_below", _int("skip_below", self.skip_below, 0, 2**16 - 1))
         put("chunk_samples", _int("chunk_samples", self.chunk_samples, 0, 2**32 - 1))
+        put("version", _int("version", self.version, 1, VERSION))
         if not (isinstance(self.model_id, str) and 1 <= len(self.model_id) <= MAX_MODEL_ID
                 and self.model_id.isascii() and self.model_id.isprintable()):
             raise ValueError(f"model_id must be 1..{MAX_MODEL_ID} printable ASCII characters, "
@@ -178,7 +180,7 @@ def pack(header: Header, stream_sizes: Sequence[int], payload: bytes) -> bytes:
         raise ValueError(f"stream_sizes add up to {sum(sizes)} bytes but the payload has "
                          f"{len(payload)}")
     model_id = header.model_id.encode("ascii")
-    out = bytearray(FIXED.pack(MAGIC, VERSION, header.sample_rate, header.num_samples,
+    out = bytearray(FIXED.pack(MAGIC, header.version, header.sample_rate, header.num_samples,
                                header.model_hash, header.quality, header.skip_below,
                                CODERS.index(header.coder), header.lanes, header.chunk_samples,
                                len(model_id)))
@@ -264,7 +266,7 @@ def unpack(blob: bytes, name: str | None = None) -> tuple[Header, list[int], byt
         if coder >= len(CODERS):
             raise ValueError(f"unknown coder code {coder}")
         header = Header(sample_rate, num_samples, model_id, model_hash, quality, skip_below,
-                        CODERS[coder], lanes, chunk_samples)
+                        CODERS[coder], lanes, chunk_samples, version)
     except ValueError as e:  # UnicodeDecodeError included
         raise CorruptFile(f"{where}corrupt .ecc file ({e})") from None
     return header, sizes, blob[pos:-CRC.size]

@@ -10,7 +10,8 @@ import torch
 
 from . import _C  # noqa: F401  (loads the library that registers torch.ops.ecc)
 
-__all__ = ["cuda_version", "gaussian_cdf_table", "pmf_to_quantized_cdf", "deterministic_conv1d", "rans_encode", "rans_decode"]
+__all__ = ["cuda_version", "gaussian_cdf_table", "pmf_to_quantized_cdf", "deterministic_conv1d", "rans_encode", "rans_decode",
+           "rans_decode_part"]
 
 
 def cuda_version() -> int:
@@ -224,6 +225,48 @@ def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
 @torch.library.register_fake("ecc::rans_decode_interleaved")
 def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
     return torch.empty_like(indexes)
+
+
+def rans_decode_part(
+    data: torch.Tensor,
+    sizes: torch.Tensor,
+    state: torch.Tensor | None,
+    indexes: torch.Tensor,
+    cdf: torch.Tensor,
+    cdf_length: torch.Tensor,
+    offset: torch.Tensor,
+    skip_below: int = -1,
+    finish: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Decode `compressai`-format streams in parts, as CompressAI's ``RansDecoder.set_stream`` +
+    ``decode_stream``: each call decodes the next N elements of every stream, so a later part's
+    indexes and tables may depend on what an earlier part decoded. The parts of one stream may
+    use different tables; the stream is the encoding of all parts' elements in order.
+
+    Args:
+        data, sizes: as :func:`rans_decode`.
+        state: (B, 2) int64 from the previous call, or None to start at the streams' beginnings.
+        indexes: (B, N) int32, this part's indexes (N may be 0).
+        cdf, cdf_length, offset, skip_below: this part's tables and entropy skip.
+        finish: check that the streams end after this part (their final state, every byte read).
+    Returns:
+        (symbols (B, N) int32, state (B, 2) int64 after them: per stream the rANS state and the
+        bytes read).
+    Raises:
+        RuntimeError naming the stream when one is truncated, corrupt, or (with ``finish``) longer.
+    """
+    indexes = _as_streams(indexes).contiguous()
+    if state is None:
+        state = torch.zeros(indexes.shape[0], 2, dtype=torch.int64, device=indexes.device)
+    _check_device(data, sizes, state, indexes, cdf, cdf_length, offset)
+    return torch.ops.ecc.rans_decode_part(data.contiguous(), sizes.reshape(-1).contiguous(), state.contiguous(),
+                                          indexes, cdf.contiguous(), cdf_length.contiguous(), offset.contiguous(),
+                                          skip_below, finish)
+
+
+@torch.library.register_fake("ecc::rans_decode_part")
+def _(data, sizes, state, indexes, cdf, cdf_length, offset, skip_below, finish):
+    return torch.empty_like(indexes), torch.empty_like(state)
 
 
 def _check_format(format: str) -> str:

@@ -2,8 +2,9 @@
 
 A signal is cut into segments of at most ``segment_seconds`` that are coded independently (the
 memory of the time mixing grows with the square of a segment's length); segments of the same
-padded length, from one file or many, are coded in one batch. Each segment contributes 1 + S
-streams to the file, in order: its z stream, then its S y-slice streams.
+padded length, from one file or many, are coded in one batch. Each segment's parts (its z, then
+its S y slices) go into one stream with the default ``compressai`` coder (format version 2), or
+into 1 + S streams, one per part, in that order (``interleaved``, and every version-1 file).
 
 The decoder side is bit-exact on every device and thread count (see :class:`ecc.model.ECC`). The
 encoder's floating-point analysis may differ in the last bits between batch sizes or devices; that
@@ -85,6 +86,7 @@ class SpeechCodec:
         if not 0 <= quality <= self.model.points - 1:
             raise ValueError(f"quality must lie in [0, {self.model.points - 1}] for model "
                              f"{self.model.model_id}, got {quality}")
+        self.model.set_coder(self.coder)  # another SpeechCodec may share the model
         pieces = [(i, start, end) for i, wave in enumerate(waves) for start, end in _segments(len(wave), self.segment_samples)]
         streams: list[list[bytes]] = [[] for _ in pieces]
         for keys in self._batches([end - start for _, start, end in pieces], progress, "encoding"):
@@ -94,7 +96,7 @@ class SpeechCodec:
                 i, start, end = pieces[k]
                 x[row, 0, : end - start] = torch.as_tensor(waves[i][start:end], dtype=torch.float32)
             out = self.model.compress(x.to(self.device), quality)
-            for row, blobs in enumerate(_split_streams(out["strings"], len(keys))):
+            for row, blobs in enumerate(_split_streams(*out["strings"])):
                 streams[keys[row]] = blobs
         per_file: list[list[bytes]] = [[] for _ in waves]
         for (i, _, _), blobs in zip(pieces, streams):  # pieces run in file and segment order
@@ -104,8 +106,10 @@ class SpeechCodec:
 
     def _header(self, num_samples: int, quality: float) -> bitstream.Header:
         lanes = 0 if self.coder.format == "compressai" else (self.coder.lanes or 0)
+        # one stream per part with the compressai coder is the version-1 layout
+        version = 1 if self.coder.format == "compressai" and not self.coder.shared else bitstream.VERSION
         return bitstream.Header(SAMPLE_RATE, num_samples, self.model.model_id, self.hash, quality,
-                                self.model.skip_below, self.coder.format, lanes, self.segment_samples)
+                                self.model.skip_below, self.coder.format, lanes, self.segment_samples, version)
 
     def decompress(self, blob: bytes, name: str | None = None) -> torch.Tensor:
         """An ``.ecc`` file's bytes -> the decoded waveform (N,) float32 at 16 kHz (on the CPU)."""
@@ -133,19 +137,20 @@ class SpeechCodec:
         keys_by_setting = defaultdict(list)
         for k, (i, _, _, _) in enumerate(pieces):
             h = files[i][0]
-            keys_by_setting[(h.quality, h.skip_below, h.coder, h.lanes)].append(k)
+            keys_by_setting[(h.quality, h.skip_below, h.coder, h.lanes, _shared(h))].append(k)
         try:
-            for (quality, skip_below, coder, lanes), keys in keys_by_setting.items():
+            for (quality, skip_below, coder, lanes, shared), keys in keys_by_setting.items():
                 self.model.set_entropy_skip(skip_below)
-                self.model.set_coder(CoderSettings(coder, lanes or None))
+                self.model.set_coder(CoderSettings(coder, lanes or None, shared=shared))
                 lengths = [pieces[k][3] - pieces[k][2] for k in keys]
                 for batch in self._batches(lengths, progress, "decoding"):
                     batch = [keys[b] for b in batch]
                     length = max(pieces[k][3] - pieces[k][2] for k in batch)
                     segs = [files[i][1][j] for i, j, _, _ in (pieces[k] for k in batch)]
-                    strings = _to(_join_streams(segs, self.model.context.slices), self.device)
+                    data, sizes = _join_streams(segs)
                     try:
-                        x_hat = self.model.decompress(strings, self.model.z_shape(length), quality, length)["x_hat"]
+                        x_hat = self.model.decompress((data.to(self.device), sizes), self.model.z_shape(length),
+                                                      quality, length)["x_hat"]
                     except RuntimeError as e:  # the native decoders' bounds and final-state checks
                         who = ", ".join(sorted({names[pieces[k][0]] or "file" for k in batch}))
                         raise bitstream.CorruptFile(f"{who}: the coded streams do not decode "
@@ -160,12 +165,12 @@ class SpeechCodec:
         return outputs
 
     def _read(self, blob: bytes, name: str | None):
-        """(header, per-segment lists of 1 + S stream byte strings) of a checked file."""
+        """(header, per-segment lists of stream byte strings) of a checked file."""
         header, sizes, payload = bitstream.unpack(blob, name)
         bitstream.check_model(header, self.model.model_id, self.hash, name)
         if header.sample_rate != SAMPLE_RATE:
             raise bitstream.CorruptFile(f"{name or 'file'}: sample rate {header.sample_rate} Hz; ECC codes {SAMPLE_RATE} Hz")
-        per_segment = 1 + self.model.context.slices
+        per_segment = 1 if _shared(header) else 1 + self.model.context.slices
         if len(sizes) % per_segment:
             raise bitstream.CorruptFile(f"{name or 'file'}: {len(sizes)} streams is not a multiple of {per_segment}")
         streams = _cut(payload, sizes)
@@ -177,14 +182,16 @@ def _segments(num_samples: int, segment_samples: int) -> list[tuple[int, int]]:
     return [(start, min(start + step, num_samples)) for start in range(0, num_samples, step)]
 
 
-def _split_streams(strings: dict, batch: int) -> list[list[bytes]]:
-    """ECC.compress strings -> per utterance [z stream, y slice 0, ..., y slice S-1] as bytes."""
-    z_data, z_sizes = strings["z"]
-    y_data, y_sizes = strings["y"]
-    z = _cut(z_data.cpu().numpy().tobytes(), z_sizes.tolist())
-    y = _cut(y_data.cpu().numpy().tobytes(), y_sizes.reshape(-1).tolist())
-    slices = y_sizes.shape[0]
-    return [[z[b]] + [y[s * batch + b] for s in range(slices)] for b in range(batch)]
+def _shared(header: bitstream.Header) -> bool:
+    """Whether the file codes each segment in one stream (``compressai`` from format version 2)."""
+    return header.coder == "compressai" and header.version >= 2
+
+
+def _split_streams(data: torch.Tensor, sizes: torch.Tensor) -> list[list[bytes]]:
+    """ECC.compress strings (data, sizes (P, B)) -> per utterance its P streams as bytes."""
+    streams = _cut(data.cpu().numpy().tobytes(), sizes.reshape(-1).tolist())
+    parts, batch = sizes.shape
+    return [[streams[p * batch + b] for p in range(parts)] for b in range(batch)]
 
 
 def _cut(raw: bytes, sizes: Sequence[int]) -> list[bytes]:
@@ -196,16 +203,9 @@ def _cut(raw: bytes, sizes: Sequence[int]) -> list[bytes]:
     return out
 
 
-def _join_streams(segments: list[list[bytes]], slices: int) -> dict:
+def _join_streams(segments: list[list[bytes]]) -> tuple[torch.Tensor, torch.Tensor]:
     """The inverse of :func:`_split_streams`: ECC.decompress strings for a batch of segments."""
-    def tensors(blobs):
-        data = torch.frombuffer(bytearray(b"".join(blobs)), dtype=torch.uint8) if any(blobs) else torch.zeros(0, dtype=torch.uint8)
-        return data, torch.tensor([len(b) for b in blobs], dtype=torch.int64)
-
-    z = tensors([seg[0] for seg in segments])
-    y_data, y_sizes = tensors([seg[1 + s] for s in range(slices) for seg in segments])
-    return {"z": z, "y": (y_data, y_sizes.reshape(slices, len(segments)))}
-
-
-def _to(strings: dict, device: torch.device) -> dict:
-    return {k: (d.to(device), s) for k, (d, s) in strings.items()}
+    blobs = [seg[p] for p in range(len(segments[0])) for seg in segments]
+    raw = b"".join(blobs)
+    data = torch.frombuffer(bytearray(raw), dtype=torch.uint8) if raw else torch.zeros(0, dtype=torch.uint8)
+    return data, torch.tensor([len(b) for b in blobs], dtype=torch.int64).reshape(-1, len(segments))

@@ -81,7 +81,7 @@ def test_header_size():
 
 def test_layout():
     blob = pack(header(), [2, 1], b"xyz")
-    assert blob[:4] == MAGIC == b"ECC\x00" and blob[4] == VERSION == 1
+    assert blob[:4] == MAGIC == b"ECC\x00" and blob[4] == VERSION == 2
     assert blob[38:49] == b"ecc-default" and blob[49:52] == bytes([2, 2, 1]) and blob[52:55] == b"xyz"
     assert blob[-4:] == struct.pack("<I", zlib.crc32(blob[:-4]))
 
@@ -133,7 +133,7 @@ def test_errors(tmp_path):
         (blob[:20], TruncatedFile, "the header alone is 42"),
         (blob[:45], TruncatedFile, "inside the model id"),
         (blob[:-10], TruncatedFile, "the streams need 432 bytes, the file has 422"),
-        (blob[:4] + b"\x02" + blob[5:], UnsupportedVersion, "format version 2 is newer .* upgrade ecc"),
+        (blob[:4] + b"\x03" + blob[5:], UnsupportedVersion, "format version 3 is newer .* upgrade ecc"),
         (blob[:4] + b"\x00" + blob[5:], CorruptFile, "version 0"),
         (blob[:100] + bytes([blob[100] ^ 1]) + blob[101:], CorruptFile, "CRC32 mismatch"),
         (blob + b"\x00", CorruptFile, "CRC32 mismatch"),

@@ -77,8 +77,9 @@ def test_rate_estimate_agrees_with_real_bytes(model):
             likelihoods = model(x, quality)["likelihoods"]
         estimate = sum(float(-torch.log2(v).sum()) for v in likelihoods.values())
         out = model.compress(x, quality)
-        real = 8 * sum(data.numel() for data, _ in out["strings"].values())
-        streams = sum(sizes.numel() for _, sizes in out["strings"].values())
+        data, sizes = out["strings"]
+        real, streams = 8 * data.numel(), sizes.numel()
+        assert sizes.shape == (1, 2)  # z and every y slice of an utterance in one stream
         # each compressai-format stream flushes a 32-bit state: at most 32 bits above its ideal
         assert estimate * 0.97 <= real <= estimate * 1.03 + 32 * streams, (quality, estimate, real)
 
@@ -95,7 +96,7 @@ def test_speech_codec_batches_segments_and_edge_lengths(model):
         header = bitstream.unpack(blob)[0]
         assert header.num_samples == len(wave) and header.model_hash == model_hash(model)
     assert bitstream.unpack(blobs[3])[0].chunk_samples == codec.segment_samples == 15360  # 1 s, in 80 ms blocks
-    assert len(bitstream.unpack(blobs[3])[1]) == 3 * 5  # 3 segments x (z + 4 slices)
+    assert len(bitstream.unpack(blobs[3])[1]) == 3  # 3 segments, one stream each
 
 
 def test_speech_codec_interleaved_format(model):
@@ -105,6 +106,17 @@ def test_speech_codec_interleaved_format(model):
     blob = fast.compress(wave, 2.0)
     assert bitstream.unpack(blob)[0].coder == "interleaved"
     assert torch.allclose(plain.decompress(blob), plain.decompress(plain.compress(wave, 2.0)), atol=1e-5)
+
+
+def test_version_1_files_one_stream_per_part_still_decode(model):
+    wave = speechlike(2.5, 10)
+    codec, old = SpeechCodec(model, segment_seconds=1.0), SpeechCodec(model, segment_seconds=1.0,
+                                                                      coder=CoderSettings(shared=False))
+    blob, old_blob = codec.compress(wave, 1.5), old.compress(wave, 1.5)
+    (header, sizes, _), (old_header, old_sizes, _) = bitstream.unpack(blob), bitstream.unpack(old_blob)
+    assert (header.version, len(sizes), old_header.version, len(old_sizes)) == (2, 3, 1, 3 * 5)
+    assert len(old_blob) - len(blob) >= 3 * 4 * 4  # 4 flushes fewer per segment, >= 4 bytes each
+    assert torch.equal(codec.decompress(old_blob), codec.decompress(blob))
 
 
 def test_model_file_round_trip(tmp_path):
@@ -137,7 +149,7 @@ def test_other_model_and_bad_quality_are_refused(model):
 
 def test_damaged_payloads_raise_ecc_errors(model):
     """Payload bytes changed under a valid CRC: an EccFileError or a decode, never a crash."""
-    codec = SpeechCodec(model)
+    codec = SpeechCodec(model, segment_seconds=0.5)  # 2 segments: 2 streams to move bytes between
     blob = codec.compress(speechlike(1.0, 8), 2.0)
     header, sizes, payload = bitstream.unpack(blob)
     rng = random.Random(0)

@@ -46,6 +46,25 @@ def test_encode_bytes_equal_cpu_and_decode_across_devices(tables, batch, n, skip
     assert torch.equal(dec_cuda.cpu(), expected) and torch.equal(dec_cpu, expected)
 
 
+@pytest.mark.parametrize("skip_below", [-1, 10])
+def test_decode_in_parts_equals_cpu(tables, skip_below):
+    symbols, indexes = gaussian_latent(4000, seed=5, batch=9)
+    data, sizes = ecc.ops.rans_encode(symbols, indexes, *tables, skip_below=skip_below)
+    states = {"cpu": None, "cuda": None}
+    for lo, hi in ((0, 1), (1, 1500), (1500, 1500), (1500, 4000)):
+        part = indexes[:, lo:hi].contiguous()
+        out = {}
+        for device in states:
+            out[device], states[device] = ecc.ops.rans_decode_part(*on(device, (data, sizes)), states[device],
+                                                                   part.to(device), *on(device, tables), skip_below,
+                                                                   finish=hi == 4000)
+        assert torch.equal(out["cpu"], out["cuda"].cpu()) and torch.equal(states["cpu"], states["cuda"].cpu())
+    bad = states["cuda"].clone()
+    bad[3, 1] = 6
+    with pytest.raises(RuntimeError, match="stream 3 has a decoder state"):
+        ecc.ops.rans_decode_part(*on("cuda", (data, sizes)), bad, indexes[:, :0].cuda(), *on("cuda", tables))
+
+
 def test_cuda_errors_match_cpu(tables):
     symbols, indexes = gaussian_latent(1000, seed=3, batch=2)
     cuda_tables = on("cuda", tables)

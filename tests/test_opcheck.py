@@ -23,6 +23,14 @@ def test_opcheck_rans_decode(tables):
     torch.library.opcheck(torch.ops.ecc.rans_decode.default, (data, sizes, indexes, *tables, -1))
 
 
+def test_opcheck_rans_decode_part(tables):
+    symbols, indexes = gaussian_latent(300, seed=2, batch=3)
+    data, sizes = ecc.ops.rans_encode(symbols, indexes, *tables)
+    _, state = ecc.ops.rans_decode_part(data, sizes, None, indexes[:, :100], *tables)
+    torch.library.opcheck(torch.ops.ecc.rans_decode_part.default,
+                          (data, sizes, state, indexes[:, 100:].contiguous(), *tables, -1, True))
+
+
 def test_cuda_version_reports_the_build():
     version = ecc.ops.cuda_version()
     assert isinstance(version, int) and version >= 0

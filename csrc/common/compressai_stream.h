@@ -31,7 +31,17 @@ enum Status : int32_t {
   kTruncated = 4,         // the decoder needed words past the end of the stream
   kCorrupt = 5,           // impossible bypass data, or wrong final state / unread words
   kBadSize = 6,           // stream size not a multiple of 4 or below 8 bytes
+  kBadState = 8,          // a resumed decoder's position does not belong to this stream
+};                        // (7 is interleaved_stream::kBadHeader)
+
+// Where a decoder stands in its stream between calls: the state x (0 = not started) and the
+// bytes read so far. A started decoder has x in [2^31, 2^63) and a word-aligned pos <= size.
+// The ops keep it in an int64 (B, 2) tensor, one row per stream.
+struct DecodePosition {
+  uint64_t x;
+  int64_t pos;
 };
+static_assert(sizeof(DecodePosition) == 16, "DecodePosition must be two 64-bit words");
 
 // Worst-case words of one stream of n elements: a symbol adds at most 16 bits to the state
 // (freq >= 1), its count 4 and its nibbles 32, i.e. 52 bits; each emitted word removes 32
@@ -65,13 +75,21 @@ ECC_HOST_DEVICE Status encode_stream(const int32_t* symbols, const int32_t* inde
   return w.overflow ? kOutputOverflow : kOk;
 }
 
-// Decodes n elements of one stream of `size` bytes into out[0, n).
-ECC_HOST_DEVICE Status decode_stream(const uint8_t* data, int64_t size, const int32_t* indexes,
-                                     int64_t n, int32_t skip_below, const DecodeTables& t,
-                                     int32_t* out) {
+// Decodes the next n elements of one stream of `size` bytes into out[0, n), from *at (x == 0:
+// the start of the stream) and leaves *at after them, so a stream can be decoded in parts whose
+// indexes depend on what came before (CompressAI's RansDecoder.decode_stream). With `finish` the
+// stream must end there: final state 2^31, every word read.
+ECC_HOST_DEVICE Status decode_part(const uint8_t* data, int64_t size, DecodePosition* at,
+                                   const int32_t* indexes, int64_t n, int32_t skip_below,
+                                   const DecodeTables& t, int32_t* out, bool finish) {
   if (size < 8 || size % 4 != 0) return kBadSize;
-  rans64::WordReader reader{data, data + size, false};
-  uint64_t x = rans64::dec_init(reader);
+  const bool started = at->x != 0;
+  if (started ? (at->x < rans64::kLower || at->x >> 63 || at->pos < 8 || at->pos > size || at->pos % 4)
+              : at->pos != 0) {
+    return kBadState;
+  }
+  rans64::WordReader reader{data + at->pos, data + size, false};
+  uint64_t x = started ? at->x : rans64::dec_init(reader);
   for (int64_t i = 0; i < n; ++i) {
     const int32_t r = indexes[i];
     if (r < 0 || r >= t.num_rows) return kBadIndex;
@@ -99,7 +117,9 @@ ECC_HOST_DEVICE Status decode_stream(const uint8_t* data, int64_t size, const in
     out[i] = symbol;
   }
   if (reader.overrun) return kTruncated;
-  if (x != rans64::kLower || reader.ptr != reader.end) return kCorrupt;
+  at->x = x;
+  at->pos = reader.ptr - data;
+  if (finish && (x != rans64::kLower || reader.ptr != reader.end)) return kCorrupt;
   return kOk;
 }
 

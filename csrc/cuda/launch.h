@@ -66,12 +66,14 @@ cudaError_t launch_rans_encode(const int32_t* symbols, const int32_t* indexes, i
 cudaError_t launch_rans_pack(const EncodeBuffers& buf, int64_t num_streams, int64_t n,
                              uint8_t* data, cudaStream_t stream);
 
-// Decodes stream b, bytes [start[b], start[b + 1]) of data, into out[b * n ..] with its
-// indexes [num_streams, n]; status [num_streams] per stream (tables: device pointers).
+// Decodes the next n elements of stream b, bytes [start[b], start[b + 1]) of data, into
+// out[b * n ..] with its indexes [num_streams, n], from and back to positions[b] (zeros: the
+// stream's start); `finish`: each stream must end there. status [num_streams] per stream
+// (tables: device pointers).
 cudaError_t launch_rans_decode(const uint8_t* data, const int64_t* start, const int32_t* indexes,
                                int64_t num_streams, int64_t n, int32_t skip_below,
-                               const DecodeTables& tables, int32_t* out,
-                               int32_t* status, cudaStream_t stream);
+                               const DecodeTables& tables, compressai_stream::DecodePosition* positions,
+                               bool finish, int32_t* out, int32_t* status, cudaStream_t stream);
 
 // ---- The `interleaved` format (rans_interleaved.cu) ----
 // A call codes num_streams streams of n elements with `lanes` lanes and chunks of 2^chunk_log2

@@ -1,13 +1,14 @@
-// CUDA implementations of ecc::gaussian_cdf_table, ecc::rans_encode and ecc::rans_decode: the
-// CPU ops' boundary checks (checks.h, same messages), then the kernels of cdf_table.cu and
-// rans_compressai.cu (launch.h) on the current stream under a device guard. Device scratch is
-// allocated as torch tensors (caching allocator). Only small per-row / per-stream arrays cross
-// to the host: scales (checks, offsets), row validity and cdf_length, sizes (decode), statuses
-// and the encoded total (to size the output exactly, as the CPU op does).
+// CUDA implementations of ecc::gaussian_cdf_table, ecc::rans_encode, ecc::rans_decode and
+// ecc::rans_decode_part: the CPU ops' boundary checks (checks.h, same messages), then the
+// kernels of cdf_table.cu and rans_compressai.cu (launch.h) on the current stream under a device
+// guard. Device scratch is allocated as torch tensors (caching allocator). Only small per-row /
+// per-stream arrays cross to the host: scales (checks, offsets), row validity and cdf_length,
+// sizes (decode), statuses and the encoded total (to size the output exactly, as the CPU op does).
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <torch/library.h>
 
+#include "../decode_ops.h"
 #include "cuda_glue.h"
 
 namespace ecc {
@@ -69,16 +70,23 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_cuda(const at::Tensor& symbols,
   return {data, sizes};
 }
 
-at::Tensor rans_decode_cuda(const at::Tensor& data, const at::Tensor& sizes,
-                            const at::Tensor& indexes, const at::Tensor& cdf,
-                            const at::Tensor& cdf_length, const at::Tensor& offset,
-                            int64_t skip_below) {
-  const char* op = "rans_decode";
+// As the CPU op (cpu/rans_compressai.cpp): from `state` (B, 2) int64, or the streams' starts
+// when it is undefined, to (symbols, the state after them).
+std::tuple<at::Tensor, at::Tensor> decode_from(const char* op, const at::Tensor& data,
+                                               const at::Tensor& sizes, const at::Tensor& state,
+                                               const at::Tensor& indexes, const at::Tensor& cdf,
+                                               const at::Tensor& cdf_length, const at::Tensor& offset,
+                                               int64_t skip_below, bool finish) {
   check_decode_args(op, data, sizes, indexes, cdf, cdf_length, offset);
   const int64_t num_streams = indexes.size(0), n = indexes.size(1);
   const at::Device device = data.device();
   const c10::cuda::CUDAGuard guard(device);
   const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+  at::Tensor next = at::zeros({num_streams, 2}, indexes.options().dtype(at::kLong));
+  if (state.defined()) {
+    check_decode_state(op, state, num_streams, device);
+    next.copy_(state);
+  }
   const at::Tensor start = to_device(stream_starts(op, sizes.cpu(), data.numel()), device);
 
   const CudaDecodeTables tables = prepare_decode_tables(op, cdf, cdf_length, offset, stream);
@@ -88,10 +96,11 @@ at::Tensor rans_decode_cuda(const at::Tensor& data, const at::Tensor& sizes,
   check_cuda(op, "decode kernel",
              launch_rans_decode(data.data_ptr<uint8_t>(), start.data_ptr<int64_t>(),
                                 indexes.data_ptr<int32_t>(), num_streams, n,
-                                clamp_skip_below(skip_below), tables.view, out.data_ptr<int32_t>(),
-                                status.data_ptr<int32_t>(), stream));
+                                clamp_skip_below(skip_below), tables.view,
+                                reinterpret_cast<DecodePosition*>(next.data_ptr<int64_t>()), finish,
+                                out.data_ptr<int32_t>(), status.data_ptr<int32_t>(), stream));
   check_statuses(op, status, cdf.size(0));
-  return out;
+  return {out, next};
 }
 
 }  // namespace
@@ -99,7 +108,8 @@ at::Tensor rans_decode_cuda(const at::Tensor& data, const at::Tensor& sizes,
 TORCH_LIBRARY_IMPL(ecc, CUDA, m) {
   m.impl("gaussian_cdf_table", &gaussian_cdf_table_cuda);
   m.impl("rans_encode", &rans_encode_cuda);
-  m.impl("rans_decode", &rans_decode_cuda);
+  m.impl("rans_decode", &DecodeOps<decode_from>::whole);
+  m.impl("rans_decode_part", &DecodeOps<decode_from>::part);
 }
 
 }  // namespace ecc

@@ -4,7 +4,7 @@
 //   encode              thread = stream     (encode_stream into the end of its scratch row)
 //   pack                inclusive scan of the sizes (stream ends, scan.cu), then block = stream
 //                       copying its words to the exactly-sized output
-//   decode              thread = stream     (decode_stream)
+//   decode              thread = stream     (decode_part, from and back to its DecodePosition)
 #include "../common/compressai_stream.h"
 #include "grid.cuh"
 #include "launch.h"
@@ -67,11 +67,11 @@ __global__ void pack_streams(const uint32_t* __restrict__ scratch, int64_t capac
 
 __global__ void decode_streams(const uint8_t* __restrict__ data, const int64_t* __restrict__ start,
                                const int32_t* __restrict__ indexes, int64_t num_streams, int64_t n,
-                               int32_t skip_below, DecodeTables tables, int32_t* __restrict__ out,
-                               int32_t* __restrict__ status) {
+                               int32_t skip_below, DecodeTables tables, DecodePosition* positions,
+                               bool finish, int32_t* __restrict__ out, int32_t* __restrict__ status) {
   for (int64_t b = grid::first_thread(); b < num_streams; b += grid::thread_count()) {
-    status[b] = decode_stream(data + start[b], start[b + 1] - start[b], indexes + b * n, n,
-                              skip_below, tables, out + b * n);
+    status[b] = decode_part(data + start[b], start[b + 1] - start[b], positions + b, indexes + b * n,
+                            n, skip_below, tables, out + b * n, finish);
   }
 }
 
@@ -127,11 +127,11 @@ cudaError_t launch_rans_pack(const EncodeBuffers& buf, int64_t num_streams, int6
 
 cudaError_t launch_rans_decode(const uint8_t* data, const int64_t* start, const int32_t* indexes,
                                int64_t num_streams, int64_t n, int32_t skip_below,
-                               const DecodeTables& tables, int32_t* out, int32_t* status,
-                               cudaStream_t stream) {
+                               const DecodeTables& tables, DecodePosition* positions, bool finish,
+                               int32_t* out, int32_t* status, cudaStream_t stream) {
   if (num_streams == 0) return cudaSuccess;
   decode_streams<<<serial_blocks(num_streams), grid::kSerialThreads, 0, stream>>>(
-      data, start, indexes, num_streams, n, skip_below, tables, out, status);
+      data, start, indexes, num_streams, n, skip_below, tables, positions, finish, out, status);
   return cudaGetLastError();
 }
 

@@ -1,4 +1,5 @@
-"""How the entropy modules call the coder: one stream per batch element, tensors in and out."""
+"""How the entropy modules call the coder: tensors in and out, one stream per batch element (and
+per part, unless the parts share it)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,19 @@ from .. import ops
 
 class CoderSettings:
     """Stream format shared by a module's compress/decompress (``format``, ``lanes``, ``chunk_size``
-    as in :func:`ecc.ops.rans_encode`)."""
+    as in :func:`ecc.ops.rans_encode`).
 
-    def __init__(self, format: str = "compressai", lanes: int | None = None, chunk_size: int = ops.DEFAULT_CHUNK_SIZE):
-        self.format, self.lanes, self.chunk_size = format, lanes, chunk_size
+    ``shared`` (the default for ``compressai``): a :meth:`writer` codes all its parts into one
+    stream per batch element, so the streams' flushes (8 bytes each) and sizes are paid once.
+    Otherwise each part gets its own streams (``interleaved`` streams cannot be read in parts).
+    """
+
+    def __init__(self, format: str = "compressai", lanes: int | None = None, chunk_size: int = ops.DEFAULT_CHUNK_SIZE,
+                 shared: bool | None = None):
+        shared = format == "compressai" if shared is None else bool(shared)
+        if shared and format != "compressai":
+            raise ValueError(f"shared streams need format='compressai' (a {format!r} stream cannot be decoded in parts)")
+        self.format, self.lanes, self.chunk_size, self.shared = format, lanes, chunk_size, shared
 
     def encode(self, symbols: torch.Tensor, indexes: torch.Tensor, tables, skip_below: int = -1):
         """symbols, indexes (B, ...) int32 -> (data uint8 (total,), sizes int64 (B,)): stream b codes
@@ -26,6 +36,98 @@ class CoderSettings:
         flat = ops.rans_decode(data, sizes, indexes.reshape(len(indexes), -1).int(), *tables, skip_below=skip_below,
                                format=self.format)
         return flat.reshape(indexes.shape)
+
+    def writer(self) -> StreamWriter:
+        return StreamWriter(self)
+
+    def reader(self, data: torch.Tensor, sizes: torch.Tensor) -> StreamReader:
+        return StreamReader(self, data, sizes)
+
+
+class StreamWriter:
+    """Collects the parts of B streams (each part: symbols, indexes, tables, skip_below), then
+    codes them with :meth:`finish`. A :class:`StreamReader` reads the parts back in the same order,
+    so a part's indexes may depend on the parts before it (a hyperprior, then context slices)."""
+
+    def __init__(self, coder: CoderSettings):
+        self.coder, self.parts = coder, []
+
+    def add(self, symbols: torch.Tensor, indexes: torch.Tensor, tables, skip_below: int = -1) -> None:
+        """symbols, indexes (B, ...) int32, tables (cdf, cdf_length, offset): the next part."""
+        if self.parts and len(symbols) != len(self.parts[0][0]):
+            raise ValueError(f"every part needs the same batch size ({len(self.parts[0][0])}), got {len(symbols)}")
+        self.parts.append((symbols.reshape(len(symbols), -1).int(), indexes.reshape(len(indexes), -1).int(),
+                           tables, skip_below))
+
+    def finish(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(data uint8 (total,), sizes int64 (P, B)): P = 1 for shared streams (stream b codes every
+        part's elements of b, in order), else one stream per part and element, part-major."""
+        if not self.parts:
+            raise ValueError("nothing to code: add() at least one part first")
+        if not self.coder.shared:
+            coded = [self.coder.encode(*part) for part in self.parts]
+            return torch.cat([data for data, _ in coded]), torch.stack([sizes for _, sizes in coded])
+        data, sizes = self.coder.encode(*_merged(self.parts), skip_below=1)
+        return data, sizes[None]
+
+
+def _merged(parts):
+    """(symbols, indexes, tables) coding every part at once: one table of all parts' rows after a
+    placeholder row 0, each index moved to its part's rows, and skipped elements to row 0 (the
+    caller skips below 1). The bytes are those of coding the parts one after another."""
+    cdf, cdf_length, offset = parts[0][2]
+    width = max(tables[0].shape[1] for _, _, tables, _ in parts)
+    cdfs, lengths, offsets, indexes = [cdf[:1]], [cdf_length[:1]], [offset[:1]], []
+    first_row = 1
+    for i, (_, index, (cdf, cdf_length, offset), skip_below) in enumerate(parts):
+        rows = cdf.shape[0]
+        if index.numel() and bool(((index < 0) | (index >= rows)).any()):
+            raise ValueError(f"part {i} has an index outside [0, {rows}), the number of its cdf rows")
+        cdfs.append(cdf)
+        lengths.append(cdf_length)
+        offsets.append(offset)
+        indexes.append(torch.where(index < skip_below, 0, index + first_row).int())
+        first_row += rows
+    cdf = torch.cat([torch.nn.functional.pad(c, (0, width - c.shape[1])) for c in cdfs])
+    return (torch.cat([symbols for symbols, _, _, _ in parts], 1), torch.cat(indexes, 1),
+            (cdf, torch.cat(lengths), torch.cat(offsets)))
+
+
+class StreamReader:
+    """Reads back, part by part, the streams of :meth:`StreamWriter.finish` (data, sizes (P, B))."""
+
+    def __init__(self, coder: CoderSettings, data: torch.Tensor, sizes: torch.Tensor):
+        if sizes.dim() != 2 or (coder.shared and sizes.shape[0] != 1):
+            raise ValueError(f"sizes must be (parts, batch){' with one part for shared streams' if coder.shared else ''}, "
+                             f"got {tuple(sizes.shape)}")
+        self.coder, self.data, self.sizes = coder, data, sizes
+        self.read_parts, self._start, self._state, self._tables = 0, 0, None, None
+
+    def read(self, indexes: torch.Tensor, tables, skip_below: int = -1) -> torch.Tensor:
+        """The next part's symbols, int32 shaped like ``indexes`` (B, ...)."""
+        flat = indexes.reshape(len(indexes), -1).int()
+        self.read_parts += 1
+        if self.coder.shared:
+            symbols, self._state = ops.rans_decode_part(self.data, self.sizes[0], self._state, flat, *tables, skip_below)
+            self._tables = tables
+            return symbols.reshape(indexes.shape)
+        if self.read_parts > len(self.sizes):
+            raise RuntimeError(f"the streams hold {len(self.sizes)} parts; part {self.read_parts} was asked for")
+        sizes = self.sizes[self.read_parts - 1]
+        end = self._start + int(sizes.sum())
+        data, self._start = self.data[self._start:end], end
+        return self.coder.decode(data, sizes, indexes, tables, skip_below)
+
+    def finish(self) -> None:
+        """Check that the streams end after the parts read (RuntimeError otherwise)."""
+        if not self.coder.shared:
+            if self.read_parts != len(self.sizes):
+                raise RuntimeError(f"the streams hold {len(self.sizes)} parts, {self.read_parts} were read")
+            return
+        if self._tables is None:
+            raise RuntimeError("finish() before any part was read")
+        empty = torch.zeros(self.sizes.shape[1], 0, dtype=torch.int32, device=self.data.device)
+        ops.rans_decode_part(self.data, self.sizes[0], self._state, empty, *self._tables, finish=True)
 
 
 def require_tables(module: torch.nn.Module, cdf: torch.Tensor) -> None:

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import ops
-from .coding import CoderSettings, TableBuffers, require_tables
+from .coding import CoderSettings, StreamReader, StreamWriter, TableBuffers, require_tables
 
 LIKELIHOOD_MIN = 1e-9
 
@@ -105,18 +105,34 @@ class EntropyBottleneck(TableBuffers):
         indexes = torch.arange(self.channels, dtype=torch.int32, device=self.quantiles.device).view(view).expand(shape)
         return indexes, self.medians().view(view).expand(shape)
 
-    def compress(self, z: torch.Tensor):
-        """z (B, C, *) float -> (data uint8 (total,), sizes int64 (B,)), one stream per element."""
+    def _tables(self):
         require_tables(self, self._quantized_cdf)
+        return self._quantized_cdf, self._cdf_length, self._offset
+
+    def write(self, writer: StreamWriter, z: torch.Tensor) -> torch.Tensor:
+        """Adds z (B, C, *) as the next part of ``writer``; returns z_hat, what :meth:`read` gives."""
         if z.dim() < 2 or z.shape[1] != self.channels:
             raise ValueError(f"expected z of shape (B, {self.channels}, ...), got {tuple(z.shape)}")
         indexes, medians = self._indexes_and_medians(z.shape)
         symbols = torch.round(z - medians).int()
-        return self.coder.encode(symbols, indexes, (self._quantized_cdf, self._cdf_length, self._offset))
+        writer.add(symbols, indexes, self._tables())
+        return symbols + medians
+
+    def read(self, reader: StreamReader, shape: tuple[int, ...]) -> torch.Tensor:
+        """z_hat float32 of ``shape`` (B, C, *), the next part of ``reader``."""
+        indexes, medians = self._indexes_and_medians(shape)
+        return reader.read(indexes.contiguous(), self._tables()).float() + medians
+
+    def compress(self, z: torch.Tensor):
+        """z (B, C, *) float -> (data uint8 (total,), sizes int64 (B,)), one stream per element."""
+        writer = self.coder.writer()
+        self.write(writer, z)
+        data, sizes = writer.finish()
+        return data, sizes[0]
 
     def decompress(self, data: torch.Tensor, sizes: torch.Tensor, size: tuple[int, ...]) -> torch.Tensor:
         """z_hat (B, C, *size) float32 from :meth:`compress`'s output; B = len(sizes)."""
-        require_tables(self, self._quantized_cdf)
-        indexes, medians = self._indexes_and_medians((len(sizes), self.channels, *size))
-        tables = (self._quantized_cdf, self._cdf_length, self._offset)
-        return self.coder.decode(data, sizes, indexes.contiguous(), tables).float() + medians
+        reader = self.coder.reader(data, sizes[None])
+        z_hat = self.read(reader, (len(sizes), self.channels, *size))
+        reader.finish()
+        return z_hat

@@ -6,7 +6,7 @@ import torch
 
 from .. import ops
 from ..coding import SCALE_MIN, default_scale_table, scale_indexes
-from .coding import CoderSettings, TableBuffers, require_tables
+from .coding import CoderSettings, StreamReader, StreamWriter, TableBuffers, require_tables
 
 LIKELIHOOD_MIN = 1e-9
 
@@ -90,20 +90,32 @@ class GaussianConditional(TableBuffers):
         require_tables(self, self._quantized_cdf)
         return self._quantized_cdf, self._cdf_length, self._offset
 
-    def compress(self, inputs: torch.Tensor, indexes: torch.Tensor, means: torch.Tensor | None = None):
-        """One stream per batch element: (data uint8 (total,), sizes int64 (B,)).
-
-        Args:
-            inputs: (B, ...) float latents; indexes: same shape int32 (``build_indexes``);
-            means: same shape or None.
-        """
+    def write(self, writer: StreamWriter, inputs: torch.Tensor, indexes: torch.Tensor,
+              means: torch.Tensor | None = None) -> None:
+        """Adds the next part to ``writer``: inputs (B, ...) float latents, indexes same shape int32
+        (``build_indexes``), means same shape or None."""
         if inputs.shape != indexes.shape or (means is not None and means.shape != inputs.shape):
             raise ValueError(f"inputs {tuple(inputs.shape)}, indexes {tuple(indexes.shape)} and means must have one shape")
         symbols = torch.round(inputs if means is None else inputs - means).int()
-        return self.coder.encode(symbols, indexes, self._tables(), self.skip_below)
+        writer.add(symbols, indexes, self._tables(), self.skip_below)
+
+    def read(self, reader: StreamReader, indexes: torch.Tensor, means: torch.Tensor | None = None) -> torch.Tensor:
+        """y_hat (float32, shaped like ``indexes``), the next part of ``reader``: decoded symbols +
+        means; skipped elements = means."""
+        symbols = reader.read(indexes, self._tables(), self.skip_below).float()
+        return symbols if means is None else symbols + means
+
+    def compress(self, inputs: torch.Tensor, indexes: torch.Tensor, means: torch.Tensor | None = None):
+        """One stream per batch element: (data uint8 (total,), sizes int64 (B,)); arguments as :meth:`write`."""
+        writer = self.coder.writer()
+        self.write(writer, inputs, indexes, means)
+        data, sizes = writer.finish()
+        return data, sizes[0]
 
     def decompress(self, data: torch.Tensor, sizes: torch.Tensor, indexes: torch.Tensor,
                    means: torch.Tensor | None = None) -> torch.Tensor:
-        """y_hat (float32, shaped like ``indexes``): decoded symbols + means; skipped elements = means."""
-        symbols = self.coder.decode(data, sizes, indexes, self._tables(), self.skip_below).float()
-        return symbols if means is None else symbols + means
+        """y_hat of :meth:`compress`'s streams, as :meth:`read`."""
+        reader = self.coder.reader(data, sizes[None])
+        y_hat = self.read(reader, indexes, means)
+        reader.finish()
+        return y_hat

@@ -11,7 +11,7 @@ from torch import nn
 
 from .. import ops
 from ..coding import default_scale_table
-from .coding import CoderSettings
+from .coding import CoderSettings, StreamReader, StreamWriter
 from .gaussian_conditional import GaussianConditional
 
 _TORCH_ACTIVATIONS = {
@@ -130,34 +130,42 @@ class ChannelSliceContext(nn.Module):
         return torch.cat(decoded, 1), torch.cat(likelihoods, 1)
 
     @torch.no_grad()
-    def compress(self, y: torch.Tensor, hyper: torch.Tensor):
-        """y (B, C, T), hyper (B, H, T) -> (data uint8 (total,), sizes int64 (S, B), y_hat (B, C, T)):
-        one stream per slice and batch element, slice-major; y_hat is what the decoder will get."""
-        decoded, data, sizes = [], [], []
+    def write(self, writer: StreamWriter, y: torch.Tensor, hyper: torch.Tensor) -> torch.Tensor:
+        """Adds y (B, C, T) to ``writer`` as S parts, one per slice, given hyper (B, H, T); returns
+        y_hat (B, C, T), what :meth:`read` will give."""
+        decoded = []
         for i, y_i in enumerate(y.split(self.width, 1)):
             mean, log_scale = self._slice_params(i, hyper, decoded, deterministic=True)
             indexes = self.indexes(log_scale)
-            d, s = self.gaussian.compress(y_i, indexes, mean)
-            data.append(d)
-            sizes.append(s)
+            self.gaussian.write(writer, y_i, indexes, mean)
             q = torch.round(y_i - mean)
             decoded.append(torch.where(indexes < self.gaussian.skip_below, mean, q + mean))
             decoded[i] = self._refine(i, hyper, decoded, deterministic=True)
-        return torch.cat(data), torch.stack(sizes), torch.cat(decoded, 1)
+        return torch.cat(decoded, 1)
 
     @torch.no_grad()
-    def decompress(self, data: torch.Tensor, sizes: torch.Tensor, hyper: torch.Tensor) -> torch.Tensor:
-        """y_hat (B, C, T) from :meth:`compress`'s data and sizes (S, B) and the same hyper."""
-        if sizes.dim() != 2 or sizes.shape != (self.slices, hyper.shape[0]):
-            raise ValueError(f"sizes must be (slices, batch) = ({self.slices}, {hyper.shape[0]}), got {tuple(sizes.shape)}")
-        decoded, start = [], 0
+    def read(self, reader: StreamReader, hyper: torch.Tensor) -> torch.Tensor:
+        """y_hat (B, C, T) from the next S parts of ``reader`` and the same hyper as :meth:`write`."""
+        decoded = []
         for i in range(self.slices):
             mean, log_scale = self._slice_params(i, hyper, decoded, deterministic=True)
-            end = start + int(sizes[i].sum())
-            decoded.append(self.gaussian.decompress(data[start:end], sizes[i], self.indexes(log_scale), mean))
+            decoded.append(self.gaussian.read(reader, self.indexes(log_scale), mean))
             decoded[i] = self._refine(i, hyper, decoded, deterministic=True)
-            start = end
         return torch.cat(decoded, 1)
+
+    def compress(self, y: torch.Tensor, hyper: torch.Tensor):
+        """y (B, C, T), hyper (B, H, T) -> (data uint8 (total,), sizes int64 (P, B), y_hat (B, C, T)):
+        P = 1 shared stream per element, or one stream per slice and element, slice-major."""
+        writer = self.gaussian.coder.writer()
+        y_hat = self.write(writer, y, hyper)
+        return (*writer.finish(), y_hat)
+
+    def decompress(self, data: torch.Tensor, sizes: torch.Tensor, hyper: torch.Tensor) -> torch.Tensor:
+        """y_hat (B, C, T) from :meth:`compress`'s data and sizes (P, B) and the same hyper."""
+        reader = self.gaussian.coder.reader(data, sizes)
+        y_hat = self.read(reader, hyper)
+        reader.finish()
+        return y_hat
 
     def rate_bits(self, likelihoods: torch.Tensor) -> torch.Tensor:
         """Estimated bits (a scalar) of the likelihoods from :meth:`forward`."""

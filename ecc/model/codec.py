@@ -52,7 +52,7 @@ class ECC(nn.Module):
         latent_channels: C; hyper_channels: Cz; hyper_features: H.
         widths: channels of the encoder at 100, 50 and 25 Hz (the decoder mirrors them).
         slices, context_hidden, scale_levels: of the slice context; points: operating points.
-        coder: stream format of every stream (default ``compressai``).
+        coder: stream format (default ``compressai``, every part of an utterance in one stream).
     """
 
     frames_per_second = 25
@@ -77,6 +77,7 @@ class ECC(nn.Module):
         self.h_s = DeterministicConvStack((hyper_channels, hyper_features, hyper_features), kernel_size=3)
         self.context = ChannelSliceContext(latent_channels, hyper_features, slices, context_hidden, coder=coder,
                                            scale_levels=scale_levels)
+        self.set_coder(coder or CoderSettings())
 
     @property
     def points(self) -> int:
@@ -88,7 +89,7 @@ class ECC(nn.Module):
 
     def set_coder(self, coder: CoderSettings) -> None:
         """Stream format of every stream (z and the y slices)."""
-        self.entropy_bottleneck.coder = self.context.gaussian.coder = coder
+        self.coder = self.entropy_bottleneck.coder = self.context.gaussian.coder = coder
 
     def set_entropy_skip(self, skip_below: int) -> None:
         """Entropy skip on (scale-table rows below ``skip_below`` are not coded) or off (0)."""
@@ -164,23 +165,31 @@ class ECC(nn.Module):
 
     @torch.no_grad()
     def compress(self, x: torch.Tensor, quality: float) -> dict:
-        """x (B, 1, N) float32 -> {"strings": {"z": (data, sizes (B,)), "y": (data, sizes (S, B))},
-        "shape": (T/2,)}: data uint8 tensors, one stream per utterance (and slice for y)."""
+        """x (B, 1, N) float32 -> {"strings": (data uint8 (total,), sizes int64 (P, B)), "shape": (T/2,)}:
+        the parts z, y slice 0 .. S-1 of each utterance, in one stream per utterance (P = 1, the
+        default ``compressai`` coder) or one per part (P = 1 + S, part-major)."""
         if x.dim() != 3 or x.shape[1] != 1:
             raise ValueError(f"expected x of shape (B, 1, N), got {tuple(x.shape)}")
         y = self._latent(x, self._gains(quality, x.shape[0])[0])
         z = self.h_a(y)
-        z_strings = self.entropy_bottleneck.compress(z)
-        medians = self.entropy_bottleneck.medians()[:, None]
-        z_hat = torch.round(z - medians) + medians  # what the decoder gets: symbols + medians
-        y_data, y_sizes, _ = self.context.compress(y, self._hyper(z_hat, deterministic=True))
-        return {"strings": {"z": z_strings, "y": (y_data, y_sizes)}, "shape": tuple(z.shape[2:])}
+        writer = self.coder.writer()
+        z_hat = self.entropy_bottleneck.write(writer, z)
+        self.context.write(writer, y, self._hyper(z_hat, deterministic=True))
+        return {"strings": writer.finish(), "shape": tuple(z.shape[2:])}
 
     @torch.no_grad()
-    def decompress(self, strings: dict, shape: tuple[int, ...], quality: float, num_samples: int) -> dict:
-        """The inverse of :meth:`compress`: {"x_hat": (B, 1, num_samples), "y_hat": (B, C, T)}."""
-        z_data, z_sizes = strings["z"]
-        z_hat = self.entropy_bottleneck.decompress(z_data, z_sizes, tuple(shape))
-        y_hat = self.context.decompress(*strings["y"], self._hyper(z_hat, deterministic=True))
-        inverse_gain = self._gains(quality, len(z_sizes))[1]
+    def decompress(self, strings: tuple[torch.Tensor, torch.Tensor], shape: tuple[int, ...], quality: float,
+                   num_samples: int) -> dict:
+        """The inverse of :meth:`compress`: {"x_hat": (B, 1, num_samples), "y_hat": (B, C, T)}.
+
+        Raises:
+            RuntimeError: streams that are truncated, corrupt or longer than they should be.
+        """
+        data, sizes = strings
+        reader = self.coder.reader(data, sizes)
+        batch = sizes.shape[1]
+        z_hat = self.entropy_bottleneck.read(reader, (batch, self.entropy_bottleneck.channels, *shape))
+        y_hat = self.context.read(reader, self._hyper(z_hat, deterministic=True))
+        reader.finish()
+        inverse_gain = self._gains(quality, batch)[1]
         return {"x_hat": self._decode(y_hat, inverse_gain, num_samples), "y_hat": y_hat}
