@@ -72,6 +72,50 @@ def test_ecc_cpu_decode(benchmark, tables, threads, n, streams):
            bits=_bits(data, n))
 
 
+def _decode_in_parts(data, sizes, pieces, tables):
+    state, out = None, []
+    for i, piece in enumerate(pieces):
+        symbols, state = ecc.ops.rans_decode_part(data, sizes, state, piece, *tables, finish=i == len(pieces) - 1)
+        out.append(symbols)
+    return torch.cat(out, 1)
+
+
+@pytest.mark.parametrize("parts", [5, 50])
+def test_ecc_cpu_decode_in_parts(benchmark, tables, threads, parts):
+    """One stream read in parts (the codec reads 5: z and 4 slices) vs test_ecc_cpu_decode."""
+    n = SIZES[0]
+    symbols, indexes = (t[None] for t in _latent(n))
+    data, sizes = ecc.ops.rans_encode(symbols, indexes, *tables)
+    cuts = torch.linspace(0, n, parts + 1).long().tolist()
+    pieces = [indexes[:, lo:hi].contiguous() for lo, hi in zip(cuts[:-1], cuts[1:])]
+    benchmark.group = f"decode {n}"
+    out = benchmark.pedantic(_decode_in_parts, (data, sizes, pieces, tables), rounds=15, warmup_rounds=2)
+    assert torch.equal(out, symbols)
+    record(benchmark, coder="ecc", op=f"decode in {parts} parts", n=n, streams=1, threads=threads, device="cpu",
+           bits=_bits(data, n))
+
+
+@pytest.mark.parametrize("parts", [5, 50])
+def test_compressai_decode_in_parts(benchmark, compressai, tables, parts):
+    """CompressAI's RansDecoder.decode_stream, the same parts as lists."""
+    n = SIZES[0]
+    symbols, indexes, *lists = _lists(n, tables)
+    data = compressai.ans.RansEncoder().encode_with_indexes(symbols, indexes, *lists)
+    cuts = torch.linspace(0, n, parts + 1).long().tolist()
+
+    def decode():
+        decoder, out = compressai.ans.RansDecoder(), []
+        decoder.set_stream(data)
+        for lo, hi in zip(cuts[:-1], cuts[1:]):
+            out += decoder.decode_stream(indexes[lo:hi], *lists)
+        return out
+
+    assert benchmark.pedantic(decode, rounds=5, warmup_rounds=1) == symbols
+    benchmark.group = f"decode {n}"
+    record(benchmark, coder="compressai-lists", op=f"decode in {parts} parts", n=n, streams=1, threads=1,
+           device="cpu", bits=8 * len(data) / n)
+
+
 @pytest.mark.parametrize("n", SIZES)
 def test_reference(benchmark, tables, n):
     lists = _lists(n, tables)

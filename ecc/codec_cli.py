@@ -102,7 +102,8 @@ def describe(path: Path) -> str:
         f"  quality     {header.quality:g}",
         f"  skip        {'scale-table rows < ' + str(header.skip_below) if header.skip_below else 'off'}",
         f"  coder       {header.coder}{lanes}",
-        f"  segments    {header.chunk_samples / header.sample_rate:g} s max, {len(sizes)} streams",
+        f"  segments    {header.chunk_samples / header.sample_rate:g} s max, {len(sizes)} stream"
+        f"{'s' if len(sizes) != 1 else ''}",
         f"  payload     {len(payload)} bytes = {kbps(len(payload))}",
         f"  file        {len(blob)} bytes = {kbps(len(blob))}",
     ])
