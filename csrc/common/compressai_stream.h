@@ -102,7 +102,7 @@ ECC_HOST_DEVICE Status decode_part(const uint8_t* data, int64_t size, DecodePosi
     const uint32_t cum = static_cast<uint32_t>(x) & ((1u << rans64::kPrecision) - 1);
     const int32_t s = find_slot(row, t.lut + r * kLutSize, cum);
     rans64::dec_advance(x, reader, row[s], row[s + 1] - row[s]);
-    int32_t symbol;
+    int32_t symbol = 0;
     if (s < max && !escape::unmap_slot(s, t.offset[r], symbol)) return kCorrupt;
     if (s == max) {
       const uint32_t count = rans64::dec_get_bits(x, reader);
