@@ -64,7 +64,7 @@ class StreamWriter:
         part's elements of b, in order), else one stream per part and element, part-major."""
         if not self.parts:
             raise ValueError("nothing to code: add() at least one part first")
-        if not self.coder.shared:
+        if not self.coder.shared or len(self.parts) == 1:  # one part needs no stacked tables
             coded = [self.coder.encode(*part) for part in self.parts]
             return torch.cat([data for data, _ in coded]), torch.stack([sizes for _, sizes in coded])
         data, sizes = self.coder.encode(*_merged(self.parts), skip_below=1)
@@ -127,7 +127,8 @@ class StreamReader:
         if self._tables is None:
             raise RuntimeError("finish() before any part was read")
         empty = torch.zeros(self.sizes.shape[1], 0, dtype=torch.int32, device=self.data.device)
-        ops.rans_decode_part(self.data, self.sizes[0], self._state, empty, *self._tables, finish=True)
+        first_row = [t[:1] for t in self._tables]  # no element is decoded: one valid row serves
+        ops.rans_decode_part(self.data, self.sizes[0], self._state, empty, *first_row, finish=True)
 
 
 def require_tables(module: torch.nn.Module, cdf: torch.Tensor) -> None:
@@ -141,6 +142,11 @@ class TableBuffers(torch.nn.Module):
     ``update()``; loading a state_dict takes the stored shapes (checkpoints carry their tables)."""
 
     _TABLES = ("_quantized_cdf", "_cdf_length", "_offset")
+
+    def _tables(self):
+        """(cdf, cdf_length, offset) for the coder; RuntimeError before ``update()``."""
+        require_tables(self, self._quantized_cdf)
+        return self._quantized_cdf, self._cdf_length, self._offset
 
     def register_tables(self) -> None:
         for name in self._TABLES:

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import ops
-from .coding import CoderSettings, StreamReader, StreamWriter, TableBuffers, require_tables
+from .coding import CoderSettings, StreamReader, StreamWriter, TableBuffers
 
 LIKELIHOOD_MIN = 1e-9
 
@@ -104,10 +104,6 @@ class EntropyBottleneck(TableBuffers):
         view = (1, self.channels) + (1,) * (len(shape) - 2)
         indexes = torch.arange(self.channels, dtype=torch.int32, device=self.quantiles.device).view(view).expand(shape)
         return indexes, self.medians().view(view).expand(shape)
-
-    def _tables(self):
-        require_tables(self, self._quantized_cdf)
-        return self._quantized_cdf, self._cdf_length, self._offset
 
     def write(self, writer: StreamWriter, z: torch.Tensor) -> torch.Tensor:
         """Adds z (B, C, *) as the next part of ``writer``; returns z_hat, what :meth:`read` gives."""

@@ -6,7 +6,7 @@ import torch
 
 from .. import ops
 from ..coding import SCALE_MIN, default_scale_table, scale_indexes
-from .coding import CoderSettings, StreamReader, StreamWriter, TableBuffers, require_tables
+from .coding import CoderSettings, StreamReader, StreamWriter, TableBuffers
 
 LIKELIHOOD_MIN = 1e-9
 
@@ -85,10 +85,6 @@ class GaussianConditional(TableBuffers):
             outputs = torch.where(skipped, means, outputs)
             likelihoods = torch.where(skipped, torch.ones_like(likelihoods), likelihoods)
         return outputs, likelihoods
-
-    def _tables(self):
-        require_tables(self, self._quantized_cdf)
-        return self._quantized_cdf, self._cdf_length, self._offset
 
     def write(self, writer: StreamWriter, inputs: torch.Tensor, indexes: torch.Tensor,
               means: torch.Tensor | None = None) -> None:
