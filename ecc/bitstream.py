@@ -1,12 +1,13 @@
 """The `.ecc` file: a versioned container around the rANS streams of one encoded signal.
 
-Layout (all integers little-endian; docs/container.md has the table)::
+Layout of version 3 (integers little-endian, varints unsigned LEB128; docs/container.md has
+the tables, and those of versions 1 and 2, which have a fixed 38-byte part instead)::
 
-    FIXED (38 bytes)   magic "ECC\\0", version u8, sample_rate u32, num_samples u64,
-                       model_hash 8s, quality f32, skip_below u16, coder u8, lanes u8,
-                       chunk_samples u32, model_id length u8
-    model_id           1..32 ASCII bytes
-    stream count       LEB128 varint, then one LEB128 varint per stream: its size in bytes
+    COMPACT (6 bytes)  magic "ECC\\0", version u8, flags u8 (coder, lanes)
+    fields             sample_rate varint, num_samples varint, model_hash 8s, quality f32,
+                       skip_below varint, chunk_samples varint, model_id length u8
+    model_id           0..32 ASCII bytes (0: the hash alone names the model)
+    stream count       varint, then one varint per stream: its size in bytes
     payload            the streams back to back (sum of the sizes)
     CRC32              zlib.crc32 of every byte before it, u32
 
@@ -28,14 +29,18 @@ from typing import Sequence
 from .coding.reference_interleaved import LANES
 
 MAGIC = b"ECC\x00"
-VERSION = 2  # 2: a `compressai` file codes each segment in one stream (ecc.speech_codec)
-FIXED = struct.Struct("<4sBIQ8sfHBBIB")
+VERSION = 3  # 3: the compact header; 2: a `compressai` file codes each segment in one stream
+FIXED = struct.Struct("<4sBIQ8sfHBBIB")  # the fixed part of versions 1 and 2
+COMPACT = struct.Struct("<4sBB")  # version 3: magic, version, flags
+QUALITY = struct.Struct("<f")
+LANE_CODES = (0, *LANES)  # version 3 flags: bits 0-1 coder code, bits 2-4 position in LANE_CODES
 CRC = struct.Struct("<I")
 CODERS = ("compressai", "interleaved")  # coder code = position in this tuple
 HASH_SIZE = 8
 MAX_MODEL_ID = 32
 MAX_STREAMS = 1 << 20
 MAX_VARINT_BYTES = 9  # values below 2^63
+MAX_U64_VARINT_BYTES = 10  # version 3's sample count: any u64
 
 
 class EccFileError(ValueError):
@@ -83,7 +88,8 @@ class Header:
 
     sample_rate: int    # Hz, 1..2^32-1
     num_samples: int    # samples of the original signal at sample_rate, 0..2^64-1
-    model_id: str       # 1..32 printable ASCII characters, e.g. "ecc-default"
+    model_id: str       # 1..32 printable ASCII characters, e.g. "ecc-default"; from version 3
+                        # it may be "" (not stored: the hash names the model)
     model_hash: bytes   # HASH_SIZE bytes: the first 8 bytes of the weights' SHA-256
     quality: float      # operating point / rate-control value used (stored as float32)
     skip_below: int     # entropy skip: scale-table rows below this are not coded; 0 = off
@@ -102,15 +108,16 @@ class Header:
         put("skip_below", _int("skip_below", self.skip_below, 0, 2**16 - 1))
         put("chunk_samples", _int("chunk_samples", self.chunk_samples, 0, 2**32 - 1))
         put("version", _int("version", self.version, 1, VERSION))
-        if not (isinstance(self.model_id, str) and 1 <= len(self.model_id) <= MAX_MODEL_ID
+        shortest = 0 if self.version >= 3 else 1
+        if not (isinstance(self.model_id, str) and shortest <= len(self.model_id) <= MAX_MODEL_ID
                 and self.model_id.isascii() and self.model_id.isprintable()):
-            raise ValueError(f"model_id must be 1..{MAX_MODEL_ID} printable ASCII characters, "
-                             f"got {self.model_id!r}")
+            raise ValueError(f"model_id must be {shortest}..{MAX_MODEL_ID} printable ASCII characters "
+                             f"in version {self.version}, got {self.model_id!r}")
         if not (isinstance(self.model_hash, bytes) and len(self.model_hash) == HASH_SIZE):
             raise ValueError(f"model_hash must be {HASH_SIZE} bytes (the start of a SHA-256 "
                              f"digest), got {self.model_hash!r}")
         try:
-            quality = struct.unpack("<f", struct.pack("<f", self.quality))[0]
+            quality = QUALITY.unpack(QUALITY.pack(self.quality))[0]
         except (struct.error, OverflowError):
             raise ValueError(f"quality must be a float32-representable number, "
                              f"got {self.quality!r}") from None
@@ -136,23 +143,26 @@ def _varint(value: int) -> bytes:
     return bytes(out)
 
 
-def _read_varint(blob: bytes, pos: int, end: int) -> tuple[int, int]:
-    """(value, next position) of the varint at ``pos``; ``end`` bounds the read.
+def _read_varint(blob: bytes, pos: int, end: int, what: str = "stream size",
+                 max_bytes: int = MAX_VARINT_BYTES) -> tuple[int, int]:
+    """(value, next position) of the varint at ``pos``; ``end`` bounds the read; ``what`` (the
+    field) names it in errors.
 
     Raises TruncatedFile when the varint runs past ``end`` and CorruptFile when it is longer
-    than MAX_VARINT_BYTES or not in its shortest form (so each value has one encoding).
+    than ``max_bytes`` or not in its shortest form (so each value has one encoding).
     """
     value = 0
-    for i in range(MAX_VARINT_BYTES):
+    for i in range(max_bytes):
         if pos + i >= end:
-            raise TruncatedFile("the file ends inside the stream size table")
+            table = "the stream size table" if what == "stream size" else "the header"
+            raise TruncatedFile(f"the file ends inside {table}")
         byte = blob[pos + i]
         value |= (byte & 0x7F) << (7 * i)
         if byte < 0x80:
             if byte == 0 and i > 0:
-                raise CorruptFile("a stream size is not in its shortest varint form")
+                raise CorruptFile(f"a {what} is not in its shortest varint form")
             return value, pos + i + 1
-    raise CorruptFile(f"a stream size varint is longer than {MAX_VARINT_BYTES} bytes")
+    raise CorruptFile(f"a {what} varint is longer than {max_bytes} bytes")
 
 
 def pack(header: Header, stream_sizes: Sequence[int], payload: bytes) -> bytes:
@@ -180,10 +190,17 @@ def pack(header: Header, stream_sizes: Sequence[int], payload: bytes) -> bytes:
         raise ValueError(f"stream_sizes add up to {sum(sizes)} bytes but the payload has "
                          f"{len(payload)}")
     model_id = header.model_id.encode("ascii")
-    out = bytearray(FIXED.pack(MAGIC, header.version, header.sample_rate, header.num_samples,
-                               header.model_hash, header.quality, header.skip_below,
-                               CODERS.index(header.coder), header.lanes, header.chunk_samples,
-                               len(model_id)))
+    if header.version >= 3:
+        flags = CODERS.index(header.coder) | LANE_CODES.index(header.lanes) << 2
+        out = bytearray(COMPACT.pack(MAGIC, header.version, flags))
+        out += _varint(header.sample_rate) + _varint(header.num_samples) + header.model_hash
+        out += QUALITY.pack(header.quality) + _varint(header.skip_below) + _varint(header.chunk_samples)
+        out.append(len(model_id))
+    else:
+        out = bytearray(FIXED.pack(MAGIC, header.version, header.sample_rate, header.num_samples,
+                                   header.model_hash, header.quality, header.skip_below,
+                                   CODERS.index(header.coder), header.lanes, header.chunk_samples,
+                                   len(model_id)))
     out += model_id
     out += _varint(len(sizes))
     for size in sizes:
@@ -191,6 +208,34 @@ def pack(header: Header, stream_sizes: Sequence[int], payload: bytes) -> bytes:
     out += payload
     out += CRC.pack(zlib.crc32(out))
     return bytes(out)
+
+
+def _compact_fields(blob: bytes) -> tuple[tuple, int]:
+    """Version 3: (sample_rate, num_samples, model_hash, quality, skip_below, coder code, lanes,
+    chunk_samples, model_id length) and the model id's offset; the CRC is not checked here.
+
+    Raises TruncatedFile when the fields run past the CRC, CorruptFile for unknown flags or a
+    malformed varint.
+    """
+    end = len(blob) - CRC.size
+    if COMPACT.size > end:
+        raise TruncatedFile("the file ends inside the header")
+    flags = blob[COMPACT.size - 1]
+    if flags >> 5 or (flags >> 2) >= len(LANE_CODES):
+        raise CorruptFile(f"unknown flags {flags:#04x}")
+    sample_rate, pos = _read_varint(blob, COMPACT.size, end, "sample rate")
+    num_samples, pos = _read_varint(blob, pos, end, "sample count", MAX_U64_VARINT_BYTES)
+    if pos + HASH_SIZE + QUALITY.size > end:
+        raise TruncatedFile("the file ends inside the header")
+    model_hash = blob[pos : pos + HASH_SIZE]
+    (quality,) = QUALITY.unpack_from(blob, pos + HASH_SIZE)
+    skip_below, pos = _read_varint(blob, pos + HASH_SIZE + QUALITY.size, end, "skip threshold")
+    chunk_samples, pos = _read_varint(blob, pos, end, "segment length")
+    if pos >= end:
+        raise TruncatedFile("the file ends inside the header")
+    fields = (sample_rate, num_samples, model_hash, quality, skip_below, flags & 3,
+              LANE_CODES[flags >> 2], chunk_samples, blob[pos])
+    return fields, pos + 1
 
 
 def _layout(blob: bytes, id_end: int) -> tuple[list[int], int]:
@@ -242,14 +287,19 @@ def unpack(blob: bytes, name: str | None = None) -> tuple[Header, list[int], byt
             f"(up to version {VERSION}); upgrade ecc to decode it")
     if version == 0:
         raise CorruptFile(f"{where}corrupt .ecc file (format version 0 does not exist)")
-    if len(blob) < FIXED.size + CRC.size:
+    if version < 3 and len(blob) < FIXED.size + CRC.size:
         raise TruncatedFile(f"{where}truncated .ecc file ({len(blob)} bytes, the header alone "
                             f"is {FIXED.size + CRC.size})")
-    (_, _, sample_rate, num_samples, model_hash, quality, skip_below, coder, lanes,
-     chunk_samples, id_len) = FIXED.unpack_from(blob)
-    crc_ok = zlib.crc32(memoryview(blob)[: -CRC.size]) == CRC.unpack_from(blob, len(blob) - CRC.size)[0]
+    crc_ok = len(blob) >= CRC.size and (zlib.crc32(memoryview(blob)[: -CRC.size])
+                                        == CRC.unpack_from(blob, len(blob) - CRC.size)[0])
     try:
-        sizes, pos = _layout(blob, FIXED.size + id_len)
+        if version >= 3:
+            fields, id_start = _compact_fields(blob)
+        else:
+            fields, id_start = FIXED.unpack_from(blob)[2:], FIXED.size
+        (sample_rate, num_samples, model_hash, quality, skip_below, coder, lanes, chunk_samples,
+         id_len) = fields
+        sizes, pos = _layout(blob, id_start + id_len)
     except TruncatedFile as e:
         if crc_ok:  # a matching CRC over a layout that does not fit: written wrong, not cut short
             raise CorruptFile(f"{where}corrupt .ecc file ({e})") from None
@@ -262,7 +312,7 @@ def unpack(blob: bytes, name: str | None = None) -> tuple[Header, list[int], byt
         raise CorruptFile(f"{where}corrupt .ecc file ({len(blob) - CRC.size - pos - sum(sizes)} "
                           f"bytes after the streams)")
     try:
-        model_id = blob[FIXED.size : FIXED.size + id_len].decode("ascii")
+        model_id = blob[id_start : id_start + id_len].decode("ascii")
         if coder >= len(CODERS):
             raise ValueError(f"unknown coder code {coder}")
         header = Header(sample_rate, num_samples, model_id, model_hash, quality, skip_below,
@@ -273,7 +323,8 @@ def unpack(blob: bytes, name: str | None = None) -> tuple[Header, list[int], byt
 
 
 def check_model(header: Header, model_id: str, model_hash: bytes, name: str | None = None) -> None:
-    """Raise ModelMismatch unless the file was encoded with this model.
+    """Raise ModelMismatch unless the file was encoded with this model: the same hash, and the
+    same id when the file stores one.
 
     Args:
         header: the file's header.
@@ -284,10 +335,11 @@ def check_model(header: Header, model_id: str, model_hash: bytes, name: str | No
     """
     if not isinstance(model_hash, bytes) or len(model_hash) < HASH_SIZE:
         raise ValueError(f"model_hash must be at least {HASH_SIZE} bytes, got {model_hash!r}")
-    if header.model_id != model_id or header.model_hash != model_hash[:HASH_SIZE]:
+    if header.model_hash != model_hash[:HASH_SIZE] or header.model_id not in ("", model_id):
         where = f"{name}: " if name else ""
+        encoded = f"model {header.model_id!r} " if header.model_id else "the model with "
         raise ModelMismatch(
-            f"{where}encoded with model {header.model_id!r} (hash {header.model_hash.hex()}), "
+            f"{where}encoded with {encoded}(hash {header.model_hash.hex()}), "
             f"but the loaded model is {model_id!r} (hash {model_hash[:HASH_SIZE].hex()}); "
             f"decode with the weights it was encoded with")
 

@@ -98,7 +98,7 @@ def describe(path: Path) -> str:
     return "\n".join([
         f"{path}: ecc file, format version {blob[4]}",
         f"  audio       {header.num_samples} samples at {header.sample_rate} Hz = {seconds:.3f} s",
-        f"  model       {header.model_id} (hash {header.model_hash.hex()})",
+        f"  model       {header.model_id + ' ' if header.model_id else ''}hash {header.model_hash.hex()}",
         f"  quality     {header.quality:g}",
         f"  skip        {'scale-table rows < ' + str(header.skip_below) if header.skip_below else 'off'}",
         f"  coder       {header.coder}{lanes}",

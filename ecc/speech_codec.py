@@ -3,7 +3,7 @@
 A signal is cut into segments of at most ``segment_seconds`` that are coded independently (the
 memory of the time mixing grows with the square of a segment's length); segments of the same
 padded length, from one file or many, are coded in one batch. Each segment's parts (its z, then
-its S y slices) go into one stream with the default ``compressai`` coder (format version 2), or
+its S y slices) go into one stream with the default ``compressai`` coder (format version 2 on), or
 into 1 + S streams, one per part, in that order (``interleaved``, and every version-1 file).
 
 The decoder side is bit-exact on every device and thread count (see :class:`ecc.model.ECC`). The
@@ -106,9 +106,11 @@ class SpeechCodec:
 
     def _header(self, num_samples: int, quality: float) -> bitstream.Header:
         lanes = 0 if self.coder.format == "compressai" else (self.coder.lanes or 0)
-        # one stream per part with the compressai coder is the version-1 layout
+        # one stream per part with the compressai coder is the version-1 layout; from version 3
+        # the file stores the model's hash alone (the id would cost 12 bytes per file)
         version = 1 if self.coder.format == "compressai" and not self.coder.shared else bitstream.VERSION
-        return bitstream.Header(SAMPLE_RATE, num_samples, self.model.model_id, self.hash, quality,
+        model_id = self.model.model_id if version < 3 else ""
+        return bitstream.Header(SAMPLE_RATE, num_samples, model_id, self.hash, quality,
                                 self.model.skip_below, self.coder.format, lanes, self.segment_samples, version)
 
     def decompress(self, blob: bytes, name: str | None = None) -> torch.Tensor:

@@ -31,12 +31,15 @@ def files() -> list[bytes]:
     """A few valid files: typical, empty, many streams, edge values."""
     rng = random.Random(1)
     payload = rng.randbytes(375)
+    extremes = dict(sample_rate=2**32 - 1, num_samples=2**64 - 1, model_id="x" * 32, quality=-1e30,
+                    skip_below=2**16 - 1, lanes=32, chunk_samples=2**32 - 1)
     return [
+        pack(header(version=2), [40, 335], payload),
         pack(header(), [40, 335], payload),
-        pack(header(coder="compressai", lanes=0, num_samples=0), [], b""),
+        pack(header(coder="compressai", lanes=0, num_samples=0, model_id=""), [], b""),
         pack(header(model_id="m"), [0, 1, 127, 128, 16383, 16384], rng.randbytes(33023)),
-        pack(header(sample_rate=2**32 - 1, num_samples=2**64 - 1, model_id="x" * 32, quality=-1e30,
-                    skip_below=2**16 - 1, lanes=32, chunk_samples=2**32 - 1), [3], b"abc"),
+        pack(header(**extremes, version=2), [3], b"abc"),
+        pack(header(**extremes), [3], b"abc"),
     ]
 
 
@@ -47,6 +50,9 @@ def files() -> list[bytes]:
     dict(sample_rate=2**32 - 1, num_samples=2**64 - 1, skip_below=2**16 - 1, chunk_samples=2**32 - 1,
          model_id="~" * 32, model_hash=b"\xff" * 8, quality=3.4028234663852886e38, lanes=32),
     dict(model_id="a b", quality=-0.1),
+    dict(model_id=""),
+    dict(version=2),
+    dict(version=1, coder="compressai", lanes=0),
 ])
 def test_round_trip(changes):
     h = header(**changes)
@@ -71,19 +77,34 @@ def test_accepts_tensor_sizes_and_numpy_ints():
 
 
 def test_header_size():
-    """Fixed part 38 bytes + model id + stream count + 1-3 bytes per stream + 4 bytes CRC."""
+    """Version 3: 6 bytes + varint fields + hash, quality + model id + stream count + 1-3 bytes
+    per stream + 4 bytes CRC. Versions 1 and 2: a fixed part of 38 bytes instead."""
+    # magic, version, flags; sample rate 16000 (2 bytes); 48000 samples (3); hash; quality;
+    # skip 3 (1); segment 0 (1); id length (1); 1 stream
+    compact = 6 + 2 + 3 + 8 + 4 + 1 + 1 + 1 + 1
+    assert len(pack(header(model_id=""), [375], bytes(375))) - 375 == compact + 2 + 4 == 33
+    assert len(pack(header(), [40, 335], bytes(375))) - 375 == compact + 11 + 1 + 2 + 4 == 45
     assert FIXED.size == 38
-    overhead = len(pack(header(), [40, 335], bytes(375))) - 375
+    overhead = len(pack(header(version=2), [40, 335], bytes(375))) - 375
     assert overhead == 38 + len("ecc-default") + 1 + 1 + 2 + 4 == 57
     for size, varint_bytes in [(0, 1), (127, 1), (128, 2), (16383, 2), (16384, 3), (2**21 - 1, 3)]:
-        assert len(pack(header(), [size], bytes(size))) - size == 38 + 11 + 1 + varint_bytes + 4
+        assert len(pack(header(version=2), [size], bytes(size))) - size == 38 + 11 + 1 + varint_bytes + 4
+        assert len(pack(header(model_id=""), [size], bytes(size))) - size == compact + varint_bytes + 4
 
 
 def test_layout():
     blob = pack(header(), [2, 1], b"xyz")
-    assert blob[:4] == MAGIC == b"ECC\x00" and blob[4] == VERSION == 2
-    assert blob[38:49] == b"ecc-default" and blob[49:52] == bytes([2, 2, 1]) and blob[52:55] == b"xyz"
-    assert blob[-4:] == struct.pack("<I", zlib.crc32(blob[:-4]))
+    assert blob[:4] == MAGIC == b"ECC\x00" and blob[4] == VERSION == 3
+    assert blob[5] == 1 | 2 << 2  # interleaved, lanes code 2 (4 lanes)
+    assert blob[6:11] == bytes([0x80, 0x7D, 0x80, 0xF7, 0x02])  # varints 16000, 48000
+    assert blob[11:19] == HASH[:8] and blob[19:23] == struct.pack("<f", 0.5)
+    assert blob[23:26] == bytes([3, 0, 11]) and blob[26:37] == b"ecc-default"  # skip, segment, id
+    assert blob[37:40] == bytes([2, 2, 1]) and blob[40:43] == b"xyz"
+    assert blob[-4:] == struct.pack("<I", zlib.crc32(blob[:-4])) and len(blob) == 47
+    legacy = pack(header(version=2), [2, 1], b"xyz")
+    assert legacy[4] == 2
+    assert legacy[38:49] == b"ecc-default" and legacy[49:52] == bytes([2, 2, 1]) and legacy[52:55] == b"xyz"
+    assert legacy[-4:] == struct.pack("<I", zlib.crc32(legacy[:-4]))
 
 
 @pytest.mark.parametrize("changes, match", [
@@ -91,7 +112,7 @@ def test_layout():
     (dict(num_samples=-1), "num_samples"),
     (dict(num_samples=2**64), "num_samples"),
     (dict(num_samples=1.5), "num_samples must be an integer"),
-    (dict(model_id=""), "model_id"),
+    (dict(model_id="", version=2), "model_id must be 1..32 printable ASCII characters in version 2"),
     (dict(model_id="x" * 33), "model_id"),
     (dict(model_id="modèle"), "model_id"),
     (dict(model_id="a\nb"), "model_id"),
@@ -124,6 +145,33 @@ def test_pack_checks_arguments():
         pack(header(), [0] * (MAX_STREAMS + 1), b"")
 
 
+def test_errors_compact_header():
+    blob = files()[1]
+    cases = [
+        (blob[:4], TruncatedFile, "4 bytes"),
+        (blob[:5], TruncatedFile, "inside the header"),
+        (blob[:9], TruncatedFile, "inside the header"),
+        (blob[:20], TruncatedFile, "inside the header"),
+        (blob[:30], TruncatedFile, "inside the model id"),
+        (blob[:4] + b"\x04" + blob[5:], UnsupportedVersion, "format version 4 is newer .* upgrade ecc"),
+        (with_crc(blob[:5] + b"\x20" + blob[6:-4]), CorruptFile, "unknown flags 0x20"),
+        (with_crc(blob[:5] + bytes([1 | 6 << 2]) + blob[6:-4]), CorruptFile, "unknown flags 0x19"),
+        (with_crc(blob[:5] + b"\x03" + blob[6:-4]), CorruptFile, "unknown coder code 3"),
+        (with_crc(blob[:5] + b"\x08" + blob[6:-4]), CorruptFile, "lanes must be one of \\(0,\\)"),
+        (with_crc(blob[:6] + b"\x80\x00" + blob[8:-4]), CorruptFile, "sample rate is not in its shortest"),
+        (with_crc(blob[:6] + b"\x00" + blob[8:-4]), CorruptFile, "sample_rate must be in"),
+        (with_crc(blob[:8] + b"\xff" * 10 + blob[11:-4]), CorruptFile, "sample count varint is longer than 10"),
+        (with_crc(blob[:19] + b"\x00\x00\xc0\x7f" + blob[23:-4]), CorruptFile, "quality must be finite"),
+        (with_crc(blob[:23] + b"\x80\x80\x04" + blob[24:-4]), CorruptFile, "skip_below must be in"),
+        (with_crc(blob[:26] + b"\x07" + blob[27:-4]), CorruptFile, "model_id must be"),
+        (with_crc(blob[:26] + b"\xff" + blob[27:-4]), CorruptFile, "'ascii' codec"),
+        (blob[:100] + bytes([blob[100] ^ 1]) + blob[101:], CorruptFile, "CRC32 mismatch"),
+    ]
+    for bad, error, match in cases:
+        with pytest.raises(error, match=match):
+            unpack(bad, name="x.ecc")
+
+
 def test_errors(tmp_path):
     blob = files()[0]
     cases = [
@@ -133,7 +181,7 @@ def test_errors(tmp_path):
         (blob[:20], TruncatedFile, "the header alone is 42"),
         (blob[:45], TruncatedFile, "inside the model id"),
         (blob[:-10], TruncatedFile, "the streams need 432 bytes, the file has 422"),
-        (blob[:4] + b"\x03" + blob[5:], UnsupportedVersion, "format version 3 is newer .* upgrade ecc"),
+        (blob[:4] + b"\x04" + blob[5:], UnsupportedVersion, "format version 4 is newer .* upgrade ecc"),
         (blob[:4] + b"\x00" + blob[5:], CorruptFile, "version 0"),
         (blob[:100] + bytes([blob[100] ^ 1]) + blob[101:], CorruptFile, "CRC32 mismatch"),
         (blob + b"\x00", CorruptFile, "CRC32 mismatch"),
@@ -167,11 +215,17 @@ def test_check_model():
         check_model(h, "ecc-default", bytes(32))
     with pytest.raises(ValueError, match="at least 8 bytes"):
         check_model(h, "ecc-default", HASH[:4])
+    anonymous = header(model_id="")  # version 3 may store the hash alone: any id matches it
+    check_model(anonymous, "ecc-small", HASH)
+    expected = (f"encoded with the model with \\(hash {HASH[:8].hex()}\\), "
+                "but the loaded model is 'ecc-small' \\(hash 0000000000000000\\)")
+    with pytest.raises(ModelMismatch, match=expected):
+        check_model(anonymous, "ecc-small", bytes(8))
 
 
 def test_read_write(tmp_path):
     path = tmp_path / "a.ecc"
-    assert bitstream.write(path, header(), [1, 2], b"abc") == path.stat().st_size == 56 + 3
+    assert bitstream.write(path, header(), [1, 2], b"abc") == path.stat().st_size == 44 + 3
     assert bitstream.read(path) == (header(), [1, 2], b"abc")
     path.write_bytes(b"hello world")
     with pytest.raises(NotAnEccFile, match=f"{path}: not an .ecc file"):

@@ -40,9 +40,10 @@ def test_compress_info_decompress(tmp_path, model_file, capsys):
     assert main(["info", str(tmp_path / "a.ecc")]) == 0
     info = capsys.readouterr().out
     size = (tmp_path / "a.ecc").stat().st_size
-    payload = len(bitstream.read(tmp_path / "a.ecc")[2])
+    header, _, payload = bitstream.read(tmp_path / "a.ecc")
     assert f"file        {size} bytes = {8 * size / 1.5 / 1000:.3f} kbps" in info  # bits over duration
-    assert f"payload     {payload} bytes" in info and "ecc-small" in info
+    assert f"payload     {len(payload)} bytes" in info
+    assert f"model       hash {header.model_hash.hex()}\n" in info  # version 3 stores no model id
     assert main(["decompress", str(tmp_path / "a.ecc"), str(tmp_path / "a.out.wav"), "--model", model_file]) == 0
     decoded, rate = soundfile.read(tmp_path / "a.out.wav")
     assert rate == 16000 and len(decoded) == 24000

@@ -1,5 +1,6 @@
 """The ECC codec: exact round trips, bitrate honesty, batching and segments, damaged files."""
 
+import dataclasses
 import random
 
 import pytest
@@ -108,15 +109,21 @@ def test_speech_codec_interleaved_format(model):
     assert torch.allclose(plain.decompress(blob), plain.decompress(plain.compress(wave, 2.0)), atol=1e-5)
 
 
-def test_version_1_files_one_stream_per_part_still_decode(model):
+def test_version_1_and_2_files_still_decode(model):
     wave = speechlike(2.5, 10)
     codec, old = SpeechCodec(model, segment_seconds=1.0), SpeechCodec(model, segment_seconds=1.0,
                                                                       coder=CoderSettings(shared=False))
     blob, old_blob = codec.compress(wave, 1.5), old.compress(wave, 1.5)
-    (header, sizes, _), (old_header, old_sizes, _) = bitstream.unpack(blob), bitstream.unpack(old_blob)
-    assert (header.version, len(sizes), old_header.version, len(old_sizes)) == (2, 3, 1, 3 * 5)
+    (header, sizes, payload), (old_header, old_sizes, _) = bitstream.unpack(blob), bitstream.unpack(old_blob)
+    assert (header.version, len(sizes), old_header.version, len(old_sizes)) == (3, 3, 1, 3 * 5)
+    assert header.model_id == "" and old_header.model_id == model.model_id  # version 3: the hash alone
     assert len(old_blob) - len(blob) >= 3 * 4 * 4  # 4 flushes fewer per segment, >= 4 bytes each
-    assert torch.equal(codec.decompress(old_blob), codec.decompress(blob))
+    # version 2: the same streams behind the 38-byte fixed header and the model id
+    v2_blob = bitstream.pack(dataclasses.replace(header, version=2, model_id=model.model_id), sizes, payload)
+    compact_fields = len(bitstream.pack(header, [], b"")) - 1 - 4  # less the stream count and the CRC
+    assert len(v2_blob) - len(blob) == 38 + len(model.model_id) - compact_fields > 20
+    decoded = codec.decompress(blob)
+    assert torch.equal(codec.decompress(old_blob), decoded) and torch.equal(codec.decompress(v2_blob), decoded)
 
 
 def test_model_file_round_trip(tmp_path):
