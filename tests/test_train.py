@@ -16,7 +16,8 @@ from ecc.train import MultiScaleMelLoss, RateDistortionLoss, Trainer, load_confi
 from ecc.train.cli import add_parser
 from ecc.train.config import TrainConfig
 from ecc.train.data import ResumableSampler, dev_clips, train_dataset
-from ecc.train.losses import discriminator_loss, feature_matching_loss, generator_adversarial_loss, mel_filterbank
+from ecc.train.losses import (CompressedSpectrumLoss, discriminator_loss, feature_matching_loss,
+                              generator_adversarial_loss, mel_filterbank)
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "configs" / "tiny.toml"
@@ -71,6 +72,22 @@ def test_mel_filterbank():
         MultiScaleMelLoss([256], [200])
 
 
+def test_compressed_spectrum_loss_scores_the_phase_or_the_magnitudes():
+    x = fixed_batch(2, 8000)
+    complex_loss = CompressedSpectrumLoss([256, 512])
+    magnitude_loss = CompressedSpectrumLoss([256, 512], phase=False)
+    assert torch.equal(complex_loss(x, x), torch.zeros(2))
+    silence = complex_loss(torch.zeros_like(x), x)  # the mean compressed power |X| ** 0.6 per item
+    assert bool((silence > 0).all())
+    # -x has x's magnitudes (the mel and magnitude losses see nothing) and every phase turned by pi
+    assert float(MultiScaleMelLoss()(-x, x).abs().max()) < 1e-6
+    assert float(magnitude_loss(-x, x).abs().max()) < 1e-6
+    assert torch.allclose(complex_loss(-x, x), 4 * silence, rtol=1e-4)
+    assert bool((magnitude_loss(0.5 * x, x) > 0).all())
+    with pytest.raises(ValueError, match="FFT size"):
+        CompressedSpectrumLoss([])
+
+
 def test_rate_bits_and_rd_loss_units():
     likelihoods = {"y": torch.full((2, 4, 10), 0.5), "z": torch.full((2, 2, 5), 0.25)}
     assert torch.equal(rate_bits(likelihoods), torch.tensor([40.0 + 20.0, 60.0]))
@@ -83,7 +100,14 @@ def test_rate_bits_and_rd_loss_units():
     l1 = (x_hat - x).abs().mean((1, 2))
     expected = (0.12 + torch.tensor([1.0, 10.0]) * (mel + 2.0 * l1)).mean()
     assert float(terms["loss"]) == pytest.approx(float(expected), rel=1e-5)
-    assert float(terms["adv"]) == float(terms["fm"]) == 0.0
+    assert float(terms["adv"]) == float(terms["fm"]) == float(terms["complex"]) == float(terms["magnitude"]) == 0.0
+    spectral = RateDistortionLoss([1.0, 10.0], w_l1=2.0, w_complex=0.5, w_magnitude=3.0)
+    terms = spectral(x, {"x_hat": x_hat, "likelihoods": likelihoods}, torch.tensor([0, 1]))
+    complex_error, magnitude_error = spectral.complex_spectrum(x_hat, x), spectral.magnitude_spectrum(x_hat, x)
+    expected = (0.12 + torch.tensor([1.0, 10.0]) * (mel + 0.5 * complex_error + 3.0 * magnitude_error + 2.0 * l1)).mean()
+    assert float(terms["loss"]) == pytest.approx(float(expected), rel=1e-5)
+    assert float(terms["complex"]) == pytest.approx(float(complex_error.mean()), rel=1e-5)
+    assert float(terms["magnitude"]) == pytest.approx(float(magnitude_error.mean()), rel=1e-5)
 
 
 @pytest.mark.parametrize("kind, real_value, fake_value", [("hinge", 2.0, -2.0), ("lsgan", 1.0, 0.0)])

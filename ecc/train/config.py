@@ -43,6 +43,9 @@ class LossConfig:
     w_adv: float = 0.1
     w_fm: float = 0.5
     w_l1: float = 0.0
+    w_complex: float = 0.0       # compressed complex STFT loss (scores the phase); 0 = off
+    w_magnitude: float = 0.0     # compressed STFT magnitude loss; 0 = off
+    spectrum_fft_sizes: list[int] = field(default_factory=lambda: [256, 512, 1024])
 
 
 @dataclass

@@ -4,7 +4,8 @@ One step, on a batch of crops x (B, 1, N) with a random operating point per item
 
     x_hat = model(x, point)                                       (entropy skip on in stage 2)
     [from adv_start_step] D step: discriminator_loss(D(x), D(x_hat.detach()))
-    G step: rate_kbps + lambda[point] * (mel + w_adv adv + w_fm fm + w_l1 l1)
+    G step: rate_kbps + lambda[point] * (mel + w_magnitude magnitude + w_complex complex + w_adv adv
+                                         + w_fm fm + w_l1 l1)
     aux step: model.aux_loss(), Adam on the "quantiles" parameters only (as CompressAI)
 
 Runs unchanged under ``torchrun --nproc_per_node=N``: one process per rank (gloo on CPU, nccl
@@ -121,9 +122,10 @@ class Trainer:
                              "operating points: give one lambda per point")
         d = config.discriminator
         disc = Discriminators(d.periods, d.period_channels, d.stft_ffts, d.stft_channels).to(self.device)
-        self.loss = RateDistortionLoss(config.loss.lambdas, MultiScaleMelLoss(config.loss.mel_fft_sizes,
-                                       config.loss.mel_bins), config.loss.w_adv, config.loss.w_fm,
-                                       config.loss.w_l1, config.loss.adversarial).to(self.device)
+        c = config.loss
+        self.loss = RateDistortionLoss(c.lambdas, MultiScaleMelLoss(c.mel_fft_sizes, c.mel_bins), c.w_adv, c.w_fm,
+                                       c.w_l1, c.adversarial, w_complex=c.w_complex, w_magnitude=c.w_magnitude,
+                                       spectrum_fft_sizes=c.spectrum_fft_sizes).to(self.device)
 
         o = config.optim
         main = [p for name, p in net.named_parameters() if not name.endswith("quantiles")]
