@@ -10,8 +10,8 @@ Units (what the numbers in the logs mean):
   One unit is a factor of 10 in magnitude (20 dB), so 0.05 is a mean error of 1 dB.
 - magnitude: mean squared difference of power-law compressed STFT magnitudes (``|X| ** 0.3``, as
   the codec's front end), averaged over the FFT sizes. Where the log mel weights every band and
-  frame alike (silence included), this weights the loud ones, as PESQ's loudness model does; the
-  shipped model sits at about 0.01-0.02.
+  frame alike (silence included), this weights the loud ones, as PESQ's loudness model does; trained
+  models sit at about 0.01-0.03.
 - complex: the same on compressed complex STFTs (``X |X| ** -0.7``): the one term that scores
   the phase (weighted by the compressed magnitude); a signal of 0 against speech scores about
   0.3, a decoder that invents its phase about 0.6.
