@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 import warnings
@@ -85,6 +86,27 @@ def decompress(args: argparse.Namespace) -> int:
     return 0
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped_model() -> tuple[str, bytes]:
+    """(id, hash) of the model shipped with ecc, or ("", b"") when it is missing."""
+    from .model.weights import load_model, model_hash
+
+    try:
+        model = load_model()
+    except ValueError:
+        return "", b""
+    return model.model_id, model_hash(model)
+
+
+def _model_name(header: bitstream.Header) -> str:
+    """The model line of ``ecc info``: the stored id, else the shipped model's id if the hash is its."""
+    name = header.model_id
+    if not name:
+        shipped_id, shipped_hash = _shipped_model()
+        name = f"{shipped_id} (shipped with ecc)" if header.model_hash == shipped_hash else "not the shipped model,"
+    return f"{name} hash {header.model_hash.hex()}"
+
+
 def describe(path: Path) -> str:
     """The header of one ``.ecc`` file and its bitrates, as ``ecc info`` prints them."""
     blob = path.read_bytes()
@@ -98,7 +120,7 @@ def describe(path: Path) -> str:
     return "\n".join([
         f"{path}: ecc file, format version {blob[4]}",
         f"  audio       {header.num_samples} samples at {header.sample_rate} Hz = {seconds:.3f} s",
-        f"  model       {header.model_id + ' ' if header.model_id else ''}hash {header.model_hash.hex()}",
+        f"  model       {_model_name(header)}",
         f"  quality     {header.quality:g}",
         f"  skip        {'scale-table rows < ' + str(header.skip_below) if header.skip_below else 'off'}",
         f"  coder       {header.coder}{lanes}",

@@ -43,10 +43,21 @@ def test_compress_info_decompress(tmp_path, model_file, capsys):
     header, _, payload = bitstream.read(tmp_path / "a.ecc")
     assert f"file        {size} bytes = {8 * size / 1.5 / 1000:.3f} kbps" in info  # bits over duration
     assert f"payload     {len(payload)} bytes" in info
-    assert f"model       hash {header.model_hash.hex()}\n" in info  # version 3 stores no model id
+    # version 3 stores no model id; ecc info names the shipped model only when the hash is its
+    assert f"model       not the shipped model, hash {header.model_hash.hex()}\n" in info
     assert main(["decompress", str(tmp_path / "a.ecc"), str(tmp_path / "a.out.wav"), "--model", model_file]) == 0
     decoded, rate = soundfile.read(tmp_path / "a.out.wav")
     assert rate == 16000 and len(decoded) == 24000
+
+
+def test_info_names_the_shipped_model(tmp_path, capsys):
+    _tone(tmp_path / "a.wav", 0.5)
+    assert main(["compress", str(tmp_path / "a.wav"), str(tmp_path / "a.ecc")]) == 0  # the shipped model
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "a.ecc")]) == 0
+    header = bitstream.read(tmp_path / "a.ecc")[0]
+    assert header.model_id == ""
+    assert f"model       ecc-default (shipped with ecc) hash {header.model_hash.hex()}\n" in capsys.readouterr().out
 
 
 def test_folders_and_many_files(tmp_path, model_file):
