@@ -290,8 +290,7 @@ def unpack(blob: bytes, name: str | None = None) -> tuple[Header, list[int], byt
     if version < 3 and len(blob) < FIXED.size + CRC.size:
         raise TruncatedFile(f"{where}truncated .ecc file ({len(blob)} bytes, the header alone "
                             f"is {FIXED.size + CRC.size})")
-    crc_ok = len(blob) >= CRC.size and (zlib.crc32(memoryview(blob)[: -CRC.size])
-                                        == CRC.unpack_from(blob, len(blob) - CRC.size)[0])
+    crc_ok = zlib.crc32(memoryview(blob)[: -CRC.size]) == CRC.unpack_from(blob, len(blob) - CRC.size)[0]
     try:
         if version >= 3:
             fields, id_start = _compact_fields(blob)

@@ -39,6 +39,12 @@ def _per_item(t: torch.Tensor) -> torch.Tensor:
     return t.reshape(t.shape[0], -1).mean(1)
 
 
+def _stft(x: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
+    """x (B, 1, N) -> complex STFT (B, n_fft // 2 + 1, frames): n_fft = len(window), hop n_fft / 4, centred."""
+    n_fft = window.shape[0]
+    return torch.stft(x.reshape(-1, x.shape[-1]), n_fft, n_fft // 4, window=window, return_complex=True)
+
+
 def mel_filterbank(n_fft: int, n_mels: int, sample_rate: int = SAMPLE_RATE, f_min: float = 0.0,
                    f_max: float | None = None) -> torch.Tensor:
     """Triangular HTK-mel filters, (n_fft // 2 + 1, n_mels) float32, unnormalised; the same
@@ -66,14 +72,13 @@ class MelSpectrogram(nn.Module):
         super().__init__()
         if n_mels > n_fft // 2 + 1:
             raise ValueError(f"n_mels={n_mels} exceeds the {n_fft // 2 + 1} bins of a {n_fft}-point FFT")
-        self.n_fft, self.floor = n_fft, floor
+        self.floor = floor
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
         self.register_buffer("filters", mel_filterbank(n_fft, n_mels, sample_rate), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, 1, N) float -> (B, n_mels, frames) float."""
-        spec = torch.stft(x.reshape(-1, x.shape[-1]), self.n_fft, self.n_fft // 4, window=self.window,
-                          return_complex=True).abs()
+        spec = _stft(x, self.window).abs()
         return torch.log10(torch.clamp(torch.einsum("bft,fm->bmt", spec, self.filters), min=self.floor))
 
 
@@ -117,8 +122,7 @@ class CompressedSpectrumLoss(nn.Module):
             self.register_buffer(f"window_{n}", torch.hann_window(n), persistent=False)
 
     def _compressed(self, x: torch.Tensor, n_fft: int) -> torch.Tensor:
-        spec = torch.stft(x.reshape(-1, x.shape[-1]), n_fft, n_fft // 4, window=getattr(self, f"window_{n_fft}"),
-                          return_complex=True)
+        spec = _stft(x, getattr(self, f"window_{n_fft}"))
         magnitude = spec.abs().clamp_min(1e-5)
         return spec * magnitude.pow(self.compression - 1) if self.phase else magnitude.pow(self.compression)
 
