@@ -276,6 +276,46 @@ def test_init_from_a_model_file(tmp_path):
         Trainer(tiny(tmp_path / "d", f"init='{other}'"))
 
 
+def test_frozen_parameters_keep_their_values(tmp_path):
+    trainer = Trainer(tiny(tmp_path, "optim.frozen=['log_gain']"))
+    before = {name: t.clone() for name, t in trainer.net.state_dict().items()}
+    trainer.train_step(fixed_batch())
+    after = trainer.net.state_dict()
+    assert torch.equal(after["log_gain"], before["log_gain"])
+    assert not torch.equal(after["log_inverse_gain"], before["log_inverse_gain"])
+    with pytest.raises(ValueError, match="log_gains"):
+        Trainer(tiny(tmp_path / "b", "optim.frozen=['log_gains']"))
+
+
+def test_added_points_keep_the_old_ones_and_widen_the_rates(tmp_path):
+    from ecc.model.weights import load_model, save_model
+    from ecc.train.points import add_points, main
+
+    source = Trainer(tiny(tmp_path / "a")).net.eval()
+    source.update()
+    wider = add_points(source, below=[0.5, 1.0], above=[0.7]).eval()
+    wider.update()
+    assert wider.points == source.points + 3
+    assert torch.allclose(wider.log_gain[:2], source.log_gain[:1] - torch.tensor([[1.0], [0.5]]))
+    assert torch.allclose(wider.log_inverse_gain[-1], source.log_inverse_gain[-1] - 0.7)
+    x = fixed_batch(1, 8000)
+    for point in range(source.points):  # the old points code and decode exactly as before
+        old, new = source.compress(x, float(point)), wider.compress(x, float(point + 2))
+        assert torch.equal(old["strings"][0], new["strings"][0])
+    sizes = [int(wider.compress(x, float(q))["strings"][1].sum()) for q in range(wider.points)]
+    assert sizes == sorted(sizes) and sizes[-1] > sizes[-2]  # (an untrained model's low points code ~nothing)
+    with pytest.raises(ValueError, match="distinct and > 0"):
+        add_points(source, below=[0.5, 0.5])
+    with pytest.raises(ValueError, match="> 0"):
+        add_points(source, above=[-0.1])
+    path, target = tmp_path / "source.pt", tmp_path / "wider.pt"
+    save_model(source, path, "tiny")
+    main([str(path), str(target), "--below", "0.5", "--above", "0.7", "0.3"])
+    loaded = load_model(target)
+    assert loaded.points == source.points + 3 and loaded.model_id == "tiny+1+2"
+    assert "point_kbps" not in loaded.meta  # to be measured again (ecc.train.ship)
+
+
 def test_time_limit_stops_cleanly(tmp_path):
     config = tiny(tmp_path, "max_minutes=1e-6", "checkpoint_every=100")
     trainer = Trainer(config)

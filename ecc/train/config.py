@@ -67,6 +67,7 @@ class OptimConfig:
     betas: list[float] = field(default_factory=lambda: [0.8, 0.99])
     aux_lr: float = 1e-3
     grad_clip: float = 0.0       # max gradient norm of codec and discriminators; 0 = off
+    frozen: list[str] = field(default_factory=list)  # codec parameters kept fixed, e.g. ["log_gain"]
 
 
 @dataclass

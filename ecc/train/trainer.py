@@ -128,7 +128,14 @@ class Trainer:
                                        spectrum_fft_sizes=c.spectrum_fft_sizes).to(self.device)
 
         o = config.optim
-        main = [p for name, p in net.named_parameters() if not name.endswith("quantiles")]
+        names = dict(net.named_parameters())
+        unknown = sorted(set(o.frozen) - set(names))
+        if unknown:
+            raise ValueError(f"optim.frozen names {unknown}, which the model does not have (its parameters are "
+                             f"named like {', '.join(list(names)[:3])}, ...)")
+        for name in o.frozen:
+            names[name].requires_grad_(False)
+        main = [p for name, p in net.named_parameters() if not name.endswith("quantiles") and p.requires_grad]
         quantiles = [p for name, p in net.named_parameters() if name.endswith("quantiles")]
         self.opt_g = torch.optim.Adam(main, o.lr, betas=tuple(o.betas))
         self.opt_d = torch.optim.Adam(disc.parameters(), o.lr_disc, betas=tuple(o.betas))
