@@ -61,8 +61,6 @@ def test_rates_increase_with_quality(codec, clip):
     assert rates == sorted(rates)
 
 
-@pytest.mark.xfail(strict=True, reason="the shipped model's points span 0.68-4.01 kbps, not the 0.5-6 kbps of "
-                                       "issue #8 (see benchmarks/RESULTS.md); remove this mark when a model does")
 def test_points_span_a_decade_of_rates(codec):
     rates = codec.model.meta["point_kbps"]
     assert rates[0] <= 0.6 and rates[-1] >= 10 * rates[0]
