@@ -50,8 +50,11 @@ def test_rate_term_agrees_with_real_bytes(codec, clip):
         _, sizes, payload = bitstream.unpack(codec.compress(clip, float(quality)))
         real = 8 * len(payload)
         # each compressai-format stream ends with the 64-bit encoder state, which starts at 2^31
-        # and is written in 32-bit words: 32 to 64 bits per stream above the ideal code length
-        assert estimate <= real <= estimate * 1.03 + 64 * len(sizes), (quality, estimate, real)
+        # and is written in 32-bit words: 32 to 64 bits per stream above the ideal code length.
+        # The coder's pmfs come from the 128-level scale table and 16-bit CDFs, not the exact
+        # Gaussians, so on one clip it can also come in a little under them (the top point: 0.5
+        # bits under on 16,640).
+        assert estimate * 0.99 <= real <= estimate * 1.03 + 64 * len(sizes), (quality, estimate, real)
 
 
 def test_rates_increase_with_quality(codec, clip):
