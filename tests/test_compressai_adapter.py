@@ -63,3 +63,18 @@ def test_list_api_matches_compressai(compressai, tables):
 def test_decode_stream_needs_set_stream():
     with pytest.raises(RuntimeError, match="set_stream"):
         compressai_adapter.RansDecoder().decode_stream([0], [[0, 65536]], [2], [0])
+
+
+def test_decode_stream_of_a_truncated_stream_raises(tables):
+    from ecc.testing import gaussian_latent
+
+    symbols, indexes = gaussian_latent(3000, seed=3)
+    lists = [t.tolist() for t in tables]
+    data = compressai_adapter.RansEncoder().encode_with_indexes(symbols.tolist(), indexes.tolist(), *lists)
+    decoder = compressai_adapter.RansDecoder()
+    decoder.set_stream(data[: len(data) // 2])
+    with pytest.raises(RuntimeError):
+        decoder.decode_stream(indexes.tolist(), *lists)
+    decoder.set_stream(b"")
+    with pytest.raises(RuntimeError):
+        decoder.decode_stream(indexes.tolist(), *lists)

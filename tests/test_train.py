@@ -152,6 +152,26 @@ def test_config_overrides_and_errors(tmp_path):
         Trainer(tiny(tmp_path, "loss.lambdas=[1, 2, 3]"))
 
 
+def test_learning_rate_decays_over_the_last_steps_of_a_stage(tmp_path):
+    config = tiny(tmp_path, "optim.lr=1e-3", "stage1.steps=4", "stage2.steps=10", "stage2.lr=4e-4",
+                  "stage2.lr_end=1e-4", "stage2.decay_steps=4")
+    lrs = [config.codec_lr(step) for step in range(14)]
+    assert lrs[:4] == [1e-3] * 4 and lrs[4:10] == [4e-4] * 6          # stage 1, stage 2 before the decay
+    assert lrs[10] == pytest.approx(4e-4) and lrs[12] == pytest.approx(2.5e-4)  # half way down
+    assert all(a > b for a, b in zip(lrs[10:], lrs[11:])) and lrs[13] > 1e-4
+    assert config.codec_lr(14) == pytest.approx(1e-4)
+    whole = tiny(tmp_path, "stage1.steps=0", "stage2.steps=8", "stage2.lr=1e-3", "stage2.lr_end=0.0")
+    assert whole.codec_lr(0) == pytest.approx(1e-3) and whole.codec_lr(4) == pytest.approx(5e-4)
+    trainer = Trainer(tiny(tmp_path, "stage1.steps=0", "stage2.steps=4", "stage2.lr=1e-3", "stage2.lr_end=0.0"))
+    trainer.train_step(fixed_batch())
+    trainer.train_step(fixed_batch())
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(0.5e-3 * (1 + 0.5 ** 0.5))  # step 1 of 4
+    with pytest.raises(ValueError, match="stage2.decay_steps"):
+        tiny(tmp_path, "stage2.steps=4", "stage2.decay_steps=5")
+    with pytest.raises(ValueError, match="stage2.lr_end"):
+        tiny(tmp_path, "stage2.lr_end=-1.0")
+
+
 def test_sampler_resumes_and_shards():
     full = ResumableSampler(10, seed=3)
     stream = [i for i, _ in zip(full, range(25))]

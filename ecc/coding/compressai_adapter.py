@@ -1,8 +1,9 @@
 """ecc as the entropy coder of CompressAI models.
 
 ``RansEncoder``, ``BufferedRansEncoder`` and ``RansDecoder`` have the methods and list/bytes
-arguments of ``compressai.ans`` and produce the same bytes; whole streams go through ecc's
-native op. One line switches a model over::
+arguments of ``compressai.ans`` and produce the same bytes; every call goes through ecc's
+native ops (``decode_stream`` through :func:`ecc.ops.rans_decode_part`, which keeps the
+stream's position between calls). One line switches a model over::
 
     with ecc.coding.compressai_backend(model):
         out = model.compress(x)          # same strings as CompressAI's own coder
@@ -20,7 +21,6 @@ from typing import Sequence
 import torch
 
 from .. import ops
-from .reference import StreamDecoder
 
 
 def _tables(cdfs: Sequence[Sequence[int]], cdf_sizes: Sequence[int], offsets: Sequence[int]):
@@ -30,6 +30,11 @@ def _tables(cdfs: Sequence[Sequence[int]], cdf_sizes: Sequence[int], offsets: Se
     for r, row in enumerate(cdfs):
         cdf[r, : len(row)] = torch.as_tensor(row, dtype=torch.int32)
     return cdf, torch.as_tensor(cdf_sizes, dtype=torch.int32), torch.as_tensor(offsets, dtype=torch.int32)
+
+
+def _bytes(encoded: bytes) -> torch.Tensor:
+    """A stream as (len,) uint8 (``torch.frombuffer`` refuses empty buffers)."""
+    return torch.frombuffer(bytearray(encoded), dtype=torch.uint8) if encoded else torch.empty(0, dtype=torch.uint8)
 
 
 def _encode(symbols, indexes, tables) -> bytes:
@@ -70,21 +75,25 @@ class RansDecoder:
     """Drop-in for ``compressai.ans.RansDecoder``."""
 
     def __init__(self):
-        self._stream = None
+        self._data = self._state = None
 
     def decode_with_indexes(self, encoded: bytes, indexes, cdfs, cdfs_sizes, offsets) -> list[int]:
-        data = torch.frombuffer(bytearray(encoded), dtype=torch.uint8)
+        data = _bytes(encoded)
         idx = torch.as_tensor(indexes, dtype=torch.int32).reshape(-1)
         out = ops.rans_decode(data, torch.tensor([len(encoded)]), idx, *_tables(cdfs, cdfs_sizes, offsets))
         return out.tolist()
 
     def set_stream(self, encoded: bytes) -> None:
-        self._stream = StreamDecoder(encoded)
+        self._data, self._state = _bytes(encoded), None
 
     def decode_stream(self, indexes, cdfs, cdfs_sizes, offsets) -> list[int]:
-        if self._stream is None:
+        """The next ``len(indexes)`` symbols of the stream given to :meth:`set_stream`."""
+        if self._data is None:
             raise RuntimeError("call set_stream(encoded) before decode_stream(...)")
-        return self._stream.decode(list(indexes), cdfs, cdfs_sizes, offsets)
+        idx = torch.as_tensor(indexes, dtype=torch.int32).reshape(1, -1)
+        symbols, self._state = ops.rans_decode_part(self._data, torch.tensor([self._data.numel()]), self._state,
+                                                    idx, *_tables(cdfs, cdfs_sizes, offsets))
+        return symbols.reshape(-1).tolist()
 
 
 _REPLACEMENTS = {"RansEncoder": RansEncoder, "RansDecoder": RansDecoder, "BufferedRansEncoder": BufferedRansEncoder}

@@ -8,6 +8,7 @@ go unquoted); ``[model]`` is free-form: the keyword arguments of :class:`ecc.mod
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,8 @@ class StageConfig:
     steps: int = 0
     skip_below: int = 0          # entropy skip threshold (model.set_entropy_skip); 0 = off
     lr: float | None = None      # codec learning rate in this stage (default optim.lr)
+    lr_end: float | None = None  # cosine decay of that rate to lr_end by the stage's end; None = constant
+    decay_steps: int = 0         # the decay spans the stage's last decay_steps steps; 0 = all of them
     w_l1: float | None = None    # waveform L1 weight in this stage (default loss.w_l1)
 
 
@@ -112,6 +115,20 @@ class TrainConfig:
         """The stage that step ``step`` (0-based) belongs to."""
         return self.stage1 if step < self.stage1.steps else self.stage2
 
+    def codec_lr(self, step: int) -> float:
+        """The codec's learning rate at step ``step``: its stage's ``lr`` (default ``optim.lr``),
+        falling along a half cosine to ``lr_end`` over the stage's last ``decay_steps`` steps."""
+        stage = self.stage(step)
+        lr = self.optim.lr if stage.lr is None else stage.lr
+        if stage.lr_end is None:
+            return lr
+        end = self.stage1.steps if stage is self.stage1 else self.total_steps
+        span = stage.decay_steps or stage.steps
+        done = step - (end - span)
+        if done < 0:
+            return lr
+        return stage.lr_end + (lr - stage.lr_end) * 0.5 * (1 + math.cos(math.pi * done / span))
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
@@ -123,6 +140,13 @@ class TrainConfig:
             raise ValueError("stage1.skip_below must be 0: entropy skip is off in stage 1 (it is stage 2's fine-tune)")
         if config.total_steps <= 0:
             raise ValueError("no training steps: set stage1.steps (and stage2.steps)")
+        for name in ("stage1", "stage2"):
+            stage = getattr(config, name)
+            if not 0 <= stage.decay_steps <= stage.steps:
+                raise ValueError(f"{name}.decay_steps must lie in [0, {name}.steps = {stage.steps}], "
+                                 f"got {stage.decay_steps}")
+            if stage.lr_end is not None and stage.lr_end < 0:
+                raise ValueError(f"{name}.lr_end must be >= 0, got {stage.lr_end}")
         for name in ("log_every", "val_every", "checkpoint_every", "keep_checkpoints"):
             if getattr(config, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(config, name)}")

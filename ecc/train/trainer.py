@@ -160,14 +160,14 @@ class Trainer:
         random.seed(seed)
 
     def _enter_stage(self) -> None:
-        """Apply the current step's stage: entropy skip, codec learning rate, waveform L1 weight."""
+        """Apply the current step's stage (entropy skip, waveform L1 weight) and codec learning rate."""
+        for group in self.opt_g.param_groups:
+            group["lr"] = self.config.codec_lr(self.step)
         stage = self.config.stage(self.step)
         if stage is self._stage:
             return
         self._stage = stage
         self.net.set_entropy_skip(stage.skip_below)
-        for group in self.opt_g.param_groups:
-            group["lr"] = self.config.optim.lr if stage.lr is None else stage.lr
         self.loss.w_l1 = self.config.loss.w_l1 if stage.w_l1 is None else stage.w_l1
 
     def _clip(self, parameters) -> None:
