@@ -95,16 +95,21 @@ def test_ecc_cpu_decode_in_parts(benchmark, tables, threads, parts):
            bits=_bits(data, n))
 
 
+@pytest.mark.parametrize("coder", ["compressai", "ecc-adapter"])
 @pytest.mark.parametrize("parts", [5, 50])
-def test_compressai_decode_in_parts(benchmark, compressai, tables, parts):
-    """CompressAI's RansDecoder.decode_stream, the same parts as lists."""
+def test_lists_decode_in_parts(benchmark, compressai, tables, parts, coder):
+    """RansDecoder.decode_stream with the same parts as lists: CompressAI's, and ecc's drop-in
+    (ecc.coding.compressai_adapter, what compressai_backend swaps in)."""
+    from ecc.coding import compressai_adapter
+
     n = SIZES[0]
     symbols, indexes, *lists = _lists(n, tables)
     data = compressai.ans.RansEncoder().encode_with_indexes(symbols, indexes, *lists)
     cuts = torch.linspace(0, n, parts + 1).long().tolist()
+    decoder_class = compressai.ans.RansDecoder if coder == "compressai" else compressai_adapter.RansDecoder
 
     def decode():
-        decoder, out = compressai.ans.RansDecoder(), []
+        decoder, out = decoder_class(), []
         decoder.set_stream(data)
         for lo, hi in zip(cuts[:-1], cuts[1:]):
             out += decoder.decode_stream(indexes[lo:hi], *lists)
@@ -112,7 +117,7 @@ def test_compressai_decode_in_parts(benchmark, compressai, tables, parts):
 
     assert benchmark.pedantic(decode, rounds=5, warmup_rounds=1) == symbols
     benchmark.group = f"decode {n}"
-    record(benchmark, coder="compressai-lists", op=f"decode in {parts} parts", n=n, streams=1, threads=1,
+    record(benchmark, coder=f"{coder}-lists", op=f"decode in {parts} parts", n=n, streams=1, threads=1,
            device="cpu", bits=8 * len(data) / n)
 
 

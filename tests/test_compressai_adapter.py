@@ -78,3 +78,18 @@ def test_decode_stream_of_a_truncated_stream_raises(tables):
     decoder.set_stream(b"")
     with pytest.raises(RuntimeError):
         decoder.decode_stream(indexes.tolist(), *lists)
+
+
+def test_tables_changed_in_place_are_not_reused(tables):
+    """The coders reuse the last converted tables only while the lists still hold the same values."""
+    from ecc.testing import gaussian_latent
+
+    symbols, indexes = gaussian_latent(2000, seed=4)
+    args = [symbols.tolist(), indexes.tolist(), *(t.tolist() for t in tables)]
+    encoder = compressai_adapter.RansEncoder()
+    first = encoder.encode_with_indexes(*args)
+    assert encoder.encode_with_indexes(*args) == first
+    args[4][:] = [o - 1 for o in args[4]]   # offsets shifted in place: the same list objects
+    args[2][0][1] += 1                       # and one cdf value changed inside a row
+    changed = encoder.encode_with_indexes(*args)
+    assert changed == compressai_adapter.RansEncoder().encode_with_indexes(*args) != first

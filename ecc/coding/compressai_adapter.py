@@ -18,6 +18,7 @@ import contextlib
 import sys
 from typing import Sequence
 
+import numpy as np
 import torch
 
 from .. import ops
@@ -25,11 +26,30 @@ from .. import ops
 
 def _tables(cdfs: Sequence[Sequence[int]], cdf_sizes: Sequence[int], offsets: Sequence[int]):
     """CompressAI's list tables as ecc's (cdf (S, Lmax), cdf_length (S,), offset (S,)) int32."""
-    width = max((len(row) for row in cdfs), default=2)
-    cdf = torch.zeros(len(cdfs), width, dtype=torch.int32)
-    for r, row in enumerate(cdfs):
-        cdf[r, : len(row)] = torch.as_tensor(row, dtype=torch.int32)
+    widths = {len(row) for row in cdfs}
+    if len(widths) == 1:  # CompressAI's rows are padded to one width: one conversion
+        cdf = torch.from_numpy(np.array(cdfs, dtype=np.int32))
+    else:
+        cdf = torch.zeros(len(cdfs), max(widths, default=2), dtype=torch.int32)
+        for r, row in enumerate(cdfs):
+            cdf[r, : len(row)] = torch.as_tensor(row, dtype=torch.int32)
     return cdf, torch.as_tensor(cdf_sizes, dtype=torch.int32), torch.as_tensor(offsets, dtype=torch.int32)
+
+
+class _LastTables:
+    """:func:`_tables` of the last lists seen, reused while the lists are equal to a copy of them
+    (CompressAI's autoregressive decoder passes the same tables for every position)."""
+
+    def __init__(self):
+        self._lists = self._converted = None
+
+    def __call__(self, cdfs, cdf_sizes, offsets):
+        if not all(isinstance(t, list) for t in (cdfs, cdf_sizes, offsets)):
+            return _tables(cdfs, cdf_sizes, offsets)
+        if self._lists is None or self._lists != (cdfs, cdf_sizes, offsets):
+            self._lists = ([list(row) for row in cdfs], list(cdf_sizes), list(offsets))
+            self._converted = _tables(cdfs, cdf_sizes, offsets)
+        return self._converted
 
 
 def _bytes(encoded: bytes) -> torch.Tensor:
@@ -46,8 +66,11 @@ def _encode(symbols, indexes, tables) -> bytes:
 class RansEncoder:
     """Drop-in for ``compressai.ans.RansEncoder``."""
 
+    def __init__(self):
+        self._tables = _LastTables()
+
     def encode_with_indexes(self, symbols, indexes, cdfs, cdfs_sizes, offsets) -> bytes:
-        return _encode(symbols, indexes, _tables(cdfs, cdfs_sizes, offsets))
+        return _encode(symbols, indexes, self._tables(cdfs, cdfs_sizes, offsets))
 
 
 class BufferedRansEncoder:
@@ -76,11 +99,12 @@ class RansDecoder:
 
     def __init__(self):
         self._data = self._state = None
+        self._tables = _LastTables()
 
     def decode_with_indexes(self, encoded: bytes, indexes, cdfs, cdfs_sizes, offsets) -> list[int]:
         data = _bytes(encoded)
         idx = torch.as_tensor(indexes, dtype=torch.int32).reshape(-1)
-        out = ops.rans_decode(data, torch.tensor([len(encoded)]), idx, *_tables(cdfs, cdfs_sizes, offsets))
+        out = ops.rans_decode(data, torch.tensor([len(encoded)]), idx, *self._tables(cdfs, cdfs_sizes, offsets))
         return out.tolist()
 
     def set_stream(self, encoded: bytes) -> None:
@@ -92,7 +116,7 @@ class RansDecoder:
             raise RuntimeError("call set_stream(encoded) before decode_stream(...)")
         idx = torch.as_tensor(indexes, dtype=torch.int32).reshape(1, -1)
         symbols, self._state = ops.rans_decode_part(self._data, torch.tensor([self._data.numel()]), self._state,
-                                                    idx, *_tables(cdfs, cdfs_sizes, offsets))
+                                                    idx, *self._tables(cdfs, cdfs_sizes, offsets))
         return symbols.reshape(-1).tolist()
 
 
