@@ -179,7 +179,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
             group = p.add_mutually_exclusive_group()
             group.add_argument("--bitrate", type=float, help="target kbps: the nearest operating point")
             group.add_argument("--quality", type=float, help="operating point in [0, points-1]; fractions "
-                               "interpolate (default: the model's middle point)")
+                               "interpolate (default: the model's default quality, for the shipped "
+                               "model its lowest point of at least 1.2 kbps)")
 
     p = sub.add_parser("compress", help="speech files -> .ecc files")
     p.add_argument("inputs", nargs="+", help="audio files or folders (any rate soundfile reads; mixed to mono)")

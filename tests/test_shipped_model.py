@@ -67,3 +67,11 @@ def test_rates_increase_with_quality(codec, clip):
 def test_points_span_a_decade_of_rates(codec):
     rates = codec.model.meta["point_kbps"]
     assert rates[0] <= 0.6 and rates[-1] >= 10 * rates[0]
+
+
+def test_default_quality_is_the_lowest_point_of_at_least_1_2_kbps(codec):
+    from ecc.train.ship import default_quality
+
+    rates, default = codec.model.meta["point_kbps"], codec.model.meta["default_quality"]
+    assert default == default_quality(rates) and rates[default] >= 1.2 > rates[default - 1]
+    assert default_quality([0.5, 0.9]) == 1 and default_quality([1.2, 3.0]) == 0

@@ -16,6 +16,8 @@ from ..audio import SAMPLE_RATE, read_audio
 from ..model.weights import load_model, save_model
 from ..speech_codec import SpeechCodec
 
+DEFAULT_KBPS = 1.2  # the default quality is the lowest point of at least this rate
+
 
 def point_bitrates(codec: SpeechCodec, waves: list[torch.Tensor], progress: bool = True) -> list[float]:
     """kbit/s of whole ``.ecc`` files (headers included) over all ``waves`` at each operating point."""
@@ -24,6 +26,12 @@ def point_bitrates(codec: SpeechCodec, waves: list[torch.Tensor], progress: bool
     for point in tqdm(range(codec.model.points), desc="measuring bitrates", disable=not progress):
         rates.append(8 * sum(map(len, codec.compress_many(waves, float(point)))) / seconds / 1000)
     return rates
+
+
+def default_quality(point_kbps: list[float], kbps: float = DEFAULT_KBPS) -> int:
+    """The quality ``ecc compress`` uses without ``--quality``/``--bitrate``: the lowest operating
+    point of at least ``kbps`` (the highest point when none reaches it)."""
+    return next((p for p, rate in enumerate(point_kbps) if rate >= kbps), len(point_kbps) - 1)
 
 
 def ship(source: str | Path, target: str | Path, data_root: str | Path, model_id: str = "ecc-default",
@@ -38,7 +46,7 @@ def ship(source: str | Path, target: str | Path, data_root: str | Path, model_id
     rates = point_bitrates(SpeechCodec(model), waves, progress)
     meta = {**model.meta, "point_kbps": [round(r, 4) for r in rates], "trained_as": model.model_id,
             "rates_measured_on": f"{len(files)} dev files ({sum(map(len, waves)) / SAMPLE_RATE / 3600:.2f} h)",
-            "default_quality": min(range(len(rates)), key=lambda p: abs(rates[p] - 1.2))}
+            "default_quality": default_quality(rates)}
     digest = save_model(model, target, model_id, meta)
     print(f"{target}: {model_id} ({digest.hex()}), kbps per point: {', '.join(f'{r:.2f}' for r in rates)}")
     return meta
