@@ -11,7 +11,13 @@ import torch
 from . import _C  # noqa: F401  (loads the library that registers torch.ops.ecc)
 
 __all__ = ["cuda_version", "gaussian_cdf_table", "pmf_to_quantized_cdf", "deterministic_conv1d", "rans_encode", "rans_decode",
-           "rans_decode_part"]
+           "rans_decode_part", "byte_tensor"]
+
+
+def byte_tensor(raw: bytes) -> torch.Tensor:
+    """Bytes as the (len,) uint8 ``data`` that the decode ops take (``torch.frombuffer`` alone
+    refuses an empty buffer)."""
+    return torch.frombuffer(bytearray(raw), dtype=torch.uint8) if raw else torch.empty(0, dtype=torch.uint8)
 
 
 def cuda_version() -> int:

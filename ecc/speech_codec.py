@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 import torch
 from tqdm.auto import tqdm
 
-from . import bitstream
+from . import bitstream, ops
 from .entropy import CoderSettings
 from .model import SAMPLE_RATE, ECC
 from .model.weights import model_hash
@@ -208,6 +208,4 @@ def _cut(raw: bytes, sizes: Sequence[int]) -> list[bytes]:
 def _join_streams(segments: list[list[bytes]]) -> tuple[torch.Tensor, torch.Tensor]:
     """The inverse of :func:`_split_streams`: ECC.decompress strings for a batch of segments."""
     blobs = [seg[p] for p in range(len(segments[0])) for seg in segments]
-    raw = b"".join(blobs)
-    data = torch.frombuffer(bytearray(raw), dtype=torch.uint8) if raw else torch.zeros(0, dtype=torch.uint8)
-    return data, torch.tensor([len(b) for b in blobs], dtype=torch.int64).reshape(-1, len(segments))
+    return ops.byte_tensor(b"".join(blobs)), torch.tensor([len(b) for b in blobs], dtype=torch.int64).reshape(-1, len(segments))

@@ -52,11 +52,6 @@ class _LastTables:
         return self._converted
 
 
-def _bytes(encoded: bytes) -> torch.Tensor:
-    """A stream as (len,) uint8 (``torch.frombuffer`` refuses empty buffers)."""
-    return torch.frombuffer(bytearray(encoded), dtype=torch.uint8) if encoded else torch.empty(0, dtype=torch.uint8)
-
-
 def _encode(symbols, indexes, tables) -> bytes:
     data, _ = ops.rans_encode(torch.as_tensor(symbols, dtype=torch.int32).reshape(-1),
                               torch.as_tensor(indexes, dtype=torch.int32).reshape(-1), *tables)
@@ -102,13 +97,13 @@ class RansDecoder:
         self._tables = _LastTables()
 
     def decode_with_indexes(self, encoded: bytes, indexes, cdfs, cdfs_sizes, offsets) -> list[int]:
-        data = _bytes(encoded)
+        data = ops.byte_tensor(encoded)
         idx = torch.as_tensor(indexes, dtype=torch.int32).reshape(-1)
         out = ops.rans_decode(data, torch.tensor([len(encoded)]), idx, *self._tables(cdfs, cdfs_sizes, offsets))
         return out.tolist()
 
     def set_stream(self, encoded: bytes) -> None:
-        self._data, self._state = _bytes(encoded), None
+        self._data, self._state = ops.byte_tensor(encoded), None
 
     def decode_stream(self, indexes, cdfs, cdfs_sizes, offsets) -> list[int]:
         """The next ``len(indexes)`` symbols of the stream given to :meth:`set_stream`."""
