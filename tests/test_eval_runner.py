@@ -138,6 +138,7 @@ def test_cli_writes_the_report_and_prints_the_means(clips, tmp_path, monkeypatch
     (["--codecs", "opus", "--points", "codec2=3200"], "--codecs does not evaluate"),
     (["--metrics", "mos"], "unknown metric 'mos'"),
     (["/nonexistent/clip.wav"], "does not exist"),
+    (["--rd-clips", "some/clip.wav"], "not both"),
 ])
 def test_cli_user_errors(argv, message, tmp_path):
     with pytest.raises(ValueError, match=message):

@@ -121,6 +121,15 @@ def test_batched_streams_equal_single_calls(tables):
     assert torch.equal(reference.rans_decode(data, sizes, indexes, *tables), symbols)
 
 
+@pytest.mark.parametrize("format", ["compressai", "interleaved"])
+def test_zero_streams_encode_to_nothing_on_every_backend(tables, format):
+    none = torch.zeros(0, 7, dtype=torch.int32)
+    for backend in (ecc.ops, reference):
+        data, sizes = backend.rans_encode(none, none, *tables, format=format)
+        assert data.dtype == torch.uint8 and data.shape == (0,) and sizes.shape == (0,)
+        assert backend.rans_decode(data, sizes, none, *tables, format=format).shape == (0, 7)
+
+
 def test_bytes_do_not_depend_on_thread_count(tables):
     symbols, indexes = gaussian_latent(20000, seed=12, batch=8)
     before = torch.get_num_threads()

@@ -21,6 +21,7 @@ import struct
 import sys
 from typing import Sequence
 
+import numpy as np
 import torch
 
 PRECISION = 16
@@ -191,7 +192,7 @@ def rans_encode(symbols, indexes, cdf, cdf_length, offset, skip_below: int = -1,
     encode = _format_module(format).encode_stream
     rows_s, rows_i = _rows(symbols), _rows(indexes)
     streams = [encode(s, i, *tables, skip_below, **extra) for s, i in zip(rows_s, rows_i)]
-    data = torch.frombuffer(bytearray(b"".join(streams)), dtype=torch.uint8)
+    data = torch.from_numpy(np.frombuffer(b"".join(streams), dtype=np.uint8).copy())  # empty-safe, unlike frombuffer
     return data, torch.tensor([len(s) for s in streams], dtype=torch.int64)
 
 

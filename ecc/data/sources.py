@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..eval.data import POCKETSPHINX_DATA, default_clips
+from ..eval.data import FESTVOX_RU_WAV, POCKETSPHINX_DATA, TUXPAINT_STAMPS, default_clips
 
 TRAIN, DEV = "train", "dev"
 
@@ -120,8 +120,8 @@ def _pocketsphinx(source: Source) -> Iterator[Clip]:
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("tuxpaint", "tuxpaint-stamps-default", Path("/usr/share/tuxpaint/stamps"), "GPL-2+", _tuxpaint, words=True),
-    Source("festvox-ru", "festvox-ru", Path("/usr/share/festival/voices/russian/msu_ru_nsh_clunits/wav"),
+    Source("tuxpaint", "tuxpaint-stamps-default", TUXPAINT_STAMPS, "GPL-2+", _tuxpaint, words=True),
+    Source("festvox-ru", "festvox-ru", FESTVOX_RU_WAV,
            "BSD-style (keep the notice, mark modifications, no endorsement)", _festvox_ru),
     Source("fillets-ng", "fillets-ng-data-cs", Path("/usr/share/games/fillets-ng/sound"), "GPL-2", _fillets),
     Source("klettres", "klettres-data", Path("/usr/share/klettres"), "GPL-2+", _klettres, words=True),

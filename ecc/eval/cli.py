@@ -12,7 +12,7 @@ import shlex
 import sys
 
 from .codec import codec_names, get_codec
-from .data import default_clips, find_clips
+from .data import default_clips, find_clips, rd_clips
 from .metrics import METRICS, check_metrics, metric_available
 
 # What the evaluation itself imports (the metrics' packages are checked per metric).
@@ -32,7 +32,7 @@ def _points(text: str) -> tuple[str, list[str]]:
 
 def _command(args: argparse.Namespace) -> str:
     """The command line that reproduces ``args``."""
-    words = ["ecc", "eval", *args.inputs, "--codecs", ",".join(args.codecs)]
+    words = ["ecc", "eval", *args.inputs, *(["--rd-clips"] if args.rd_clips else []), "--codecs", ",".join(args.codecs)]
     for codec, points in args.points:
         words += ["--points", f"{codec}={','.join(points)}"]
     words += ["--metrics", ",".join(args.metrics), "--jobs", str(args.jobs), "--out", args.out]
@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     from .report import mean_table, means, write_report
     from .runner import evaluate
 
+    if args.rd_clips and args.inputs:
+        raise ValueError("--rd-clips is a clip set of its own: name files or folders, or give --rd-clips, not both")
     args.codecs = args.codecs or codec_names()
     points = dict(args.points)
     unknown = set(points) - set(args.codecs)
@@ -59,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             if m not in args.metrics:
                 print(f"ecc eval: {m} skipped: `pip install '{METRICS[m].requirement}'` to score it", file=sys.stderr)
     check_metrics(args.metrics)
-    files = find_clips(args.inputs) if args.inputs else default_clips()
+    files = rd_clips() if args.rd_clips else find_clips(args.inputs) if args.inputs else default_clips()
 
     evaluation = evaluate(files, codecs, args.metrics, jobs=args.jobs, progress=not args.quiet)
     report = write_report(evaluation, args.out, command=_command(args))
@@ -81,6 +83,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("inputs", nargs="*", metavar="DIR_OR_FILE",
                    help="clips (.wav, .flac, .raw = 16-kHz s16le) or folders of them (default: the dev clips, "
                         "see docs/eval.md)")
+    p.add_argument("--rd-clips", action="store_true",
+                   help="the 33 dev clips of the shipped model's RD table in benchmarks/RESULTS.md (festvox-ru, "
+                        "tuxpaint Spanish, pocketsphinx English; see docs/eval.md)")
     p.add_argument("--codecs", type=_list, default=None,
                    help=f"comma-separated codecs (default: all registered: {','.join(codec_names())})")
     p.add_argument("--points", type=_points, action="append", default=[], metavar="CODEC=P1,P2",

