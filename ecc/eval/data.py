@@ -61,9 +61,11 @@ def rd_clips(festvox_ru: Path = FESTVOX_RU_WAV, tuxpaint: Path = TUXPAINT_STAMPS
     seen: set[bytes] = set()
     for path in sorted(tuxpaint.glob("**/*_desc_es.ogg"), key=str):
         digest = hashlib.sha256(path.read_bytes()).digest()
-        if digest not in seen and len(spanish) < 10:
+        if digest not in seen:
             seen.add(digest)
             spanish.append(path)
+            if len(spanish) == 10:
+                break
     if not festvox or not spanish:
         raise ValueError(f"the RD clips need festvox-ru ({festvox_ru}) and tuxpaint-stamps-default ({tuxpaint}): "
                          "`apt-get install -y festvox-ru tuxpaint-stamps-default`")
