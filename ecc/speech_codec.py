@@ -53,7 +53,6 @@ class SpeechCodec:
         self.device = torch.device(device)
         self.model = model.eval().to(self.device)
         self.coder = coder or CoderSettings()
-        self.model.set_coder(self.coder)
         self.hash = model_hash(model)
 
     def quality_for_bitrate(self, kbps: float) -> float:
@@ -86,7 +85,7 @@ class SpeechCodec:
         if not 0 <= quality <= self.model.points - 1:
             raise ValueError(f"quality must lie in [0, {self.model.points - 1}] for model "
                              f"{self.model.model_id}, got {quality}")
-        self.model.set_coder(self.coder)  # another SpeechCodec may share the model
+        skip_below = self.model.skip_below  # read once: the header and the streams agree
         pieces = [(i, start, end) for i, wave in enumerate(waves) for start, end in _segments(len(wave), self.segment_samples)]
         streams: list[list[bytes]] = [[] for _ in pieces]
         for keys in self._batches([end - start for _, start, end in pieces], progress, "encoding"):
@@ -95,23 +94,23 @@ class SpeechCodec:
             for row, k in enumerate(keys):
                 i, start, end = pieces[k]
                 x[row, 0, : end - start] = torch.as_tensor(waves[i][start:end], dtype=torch.float32)
-            out = self.model.compress(x.to(self.device), quality)
+            out = self.model.compress(x.to(self.device), quality, self.coder, skip_below)
             for row, blobs in enumerate(_split_streams(*out["strings"])):
                 streams[keys[row]] = blobs
         per_file: list[list[bytes]] = [[] for _ in waves]
         for (i, _, _), blobs in zip(pieces, streams):  # pieces run in file and segment order
             per_file[i] += blobs
-        return [bitstream.pack(self._header(len(wave), quality), [len(b) for b in blobs], b"".join(blobs))
+        return [bitstream.pack(self._header(len(wave), quality, skip_below), [len(b) for b in blobs], b"".join(blobs))
                 for wave, blobs in zip(waves, per_file)]
 
-    def _header(self, num_samples: int, quality: float) -> bitstream.Header:
+    def _header(self, num_samples: int, quality: float, skip_below: int) -> bitstream.Header:
         lanes = 0 if self.coder.format == "compressai" else (self.coder.lanes or 0)
         # one stream per part with the compressai coder is the version-1 layout; from version 3
         # the file stores the model's hash alone (the id would cost 12 bytes per file)
         version = 1 if self.coder.format == "compressai" and not self.coder.shared else bitstream.VERSION
         model_id = self.model.model_id if version < 3 else ""
         return bitstream.Header(SAMPLE_RATE, num_samples, model_id, self.hash, quality,
-                                self.model.skip_below, self.coder.format, lanes, self.segment_samples, version)
+                                skip_below, self.coder.format, lanes, self.segment_samples, version)
 
     def decompress(self, blob: bytes, name: str | None = None) -> torch.Tensor:
         """An ``.ecc`` file's bytes -> the decoded waveform (N,) float32 at 16 kHz (on the CPU)."""
@@ -134,36 +133,31 @@ class SpeechCodec:
         # (file, segment within the file, start, end) of every segment of every file
         pieces = [(i, j, start, end) for i, file_spans in enumerate(spans) for j, (start, end) in enumerate(file_spans)]
         outputs = [torch.zeros(header.num_samples) for header, _ in files]
-        skip_default = self.model.skip_below
-        # the segments of one batch share a quality (the gain), a skip threshold and a coder
+        # the segments of one batch share a quality (the gain), a skip threshold and a coder, which
+        # go to the model with the call (the model may be coding for other threads meanwhile)
         keys_by_setting = defaultdict(list)
         for k, (i, _, _, _) in enumerate(pieces):
             h = files[i][0]
             keys_by_setting[(h.quality, h.skip_below, h.coder, h.lanes, _shared(h))].append(k)
-        try:
-            for (quality, skip_below, coder, lanes, shared), keys in keys_by_setting.items():
-                self.model.set_entropy_skip(skip_below)
-                self.model.set_coder(CoderSettings(coder, lanes or None, shared=shared))
-                lengths = [pieces[k][3] - pieces[k][2] for k in keys]
-                for batch in self._batches(lengths, progress, "decoding"):
-                    batch = [keys[b] for b in batch]
-                    length = max(pieces[k][3] - pieces[k][2] for k in batch)
-                    segs = [files[i][1][j] for i, j, _, _ in (pieces[k] for k in batch)]
-                    data, sizes = _join_streams(segs)
-                    try:
-                        x_hat = self.model.decompress((data.to(self.device), sizes), self.model.z_shape(length),
-                                                      quality, length)["x_hat"]
-                    except RuntimeError as e:  # the native decoders' bounds and final-state checks
-                        who = ", ".join(sorted({names[pieces[k][0]] or "file" for k in batch}))
-                        raise bitstream.CorruptFile(f"{who}: the coded streams do not decode "
-                                                    f"({str(e).splitlines()[0]})") from None
-                    x_hat = x_hat.cpu()
-                    for row, k in enumerate(batch):
-                        i, _, start, end = pieces[k]
-                        outputs[i][start:end] = x_hat[row, 0, : end - start]
-        finally:  # back to this codec's own settings
-            self.model.set_entropy_skip(skip_default)
-            self.model.set_coder(self.coder)
+        for (quality, skip_below, coder, lanes, shared), keys in keys_by_setting.items():
+            settings = CoderSettings(coder, lanes or None, shared=shared)
+            lengths = [pieces[k][3] - pieces[k][2] for k in keys]
+            for batch in self._batches(lengths, progress, "decoding"):
+                batch = [keys[b] for b in batch]
+                length = max(pieces[k][3] - pieces[k][2] for k in batch)
+                segs = [files[i][1][j] for i, j, _, _ in (pieces[k] for k in batch)]
+                data, sizes = _join_streams(segs)
+                try:
+                    x_hat = self.model.decompress((data.to(self.device), sizes), self.model.z_shape(length),
+                                                  quality, length, settings, skip_below)["x_hat"]
+                except RuntimeError as e:  # the native decoders' bounds and final-state checks
+                    who = ", ".join(sorted({names[pieces[k][0]] or "file" for k in batch}))
+                    raise bitstream.CorruptFile(f"{who}: the coded streams do not decode "
+                                                f"({str(e).splitlines()[0]})") from None
+                x_hat = x_hat.cpu()
+                for row, k in enumerate(batch):
+                    i, _, start, end = pieces[k]
+                    outputs[i][start:end] = x_hat[row, 0, : end - start]
         return outputs
 
     def _read(self, blob: bytes, name: str | None):

@@ -186,17 +186,16 @@ def test_slice_context_encodes_on_one_device_and_decodes_on_the_other(format):
     from ecc.entropy import ChannelSliceContext, CoderSettings
 
     torch.manual_seed(22)
-    model = ChannelSliceContext(channels=32, hyper_channels=16, slices=4, hidden=48, skip_below=6,
-                                coder=CoderSettings(format)).eval()
+    model = ChannelSliceContext(channels=32, hyper_channels=16, slices=4, hidden=48, skip_below=6).eval()
     model.update()
     g = torch.Generator().manual_seed(23)
     y, hyper = torch.randn(3, 32, 101, generator=g) * 3, torch.randn(3, 16, 101, generator=g)
-    data, sizes, y_hat = model.compress(y, hyper)
-    model_cuda = ChannelSliceContext(channels=32, hyper_channels=16, slices=4, hidden=48, skip_below=6,
-                                     coder=CoderSettings(format)).eval()
+    coder = CoderSettings(format)
+    data, sizes, y_hat = model.compress(y, hyper, coder)
+    model_cuda = ChannelSliceContext(channels=32, hyper_channels=16, slices=4, hidden=48, skip_below=6).eval()
     model_cuda.load_state_dict(model.state_dict())
     model_cuda.cuda()
-    data_c, sizes_c, y_hat_c = model_cuda.compress(y.cuda(), hyper.cuda())
+    data_c, sizes_c, y_hat_c = model_cuda.compress(y.cuda(), hyper.cuda(), coder)
     assert torch.equal(data, data_c.cpu()) and torch.equal(sizes, sizes_c.cpu()) and torch.equal(y_hat, y_hat_c.cpu())
-    assert torch.equal(model_cuda.decompress(data.cuda(), sizes.cuda(), hyper.cuda()).cpu(), y_hat)
-    assert torch.equal(model.decompress(data_c.cpu(), sizes_c.cpu(), hyper), y_hat)
+    assert torch.equal(model_cuda.decompress(data.cuda(), sizes.cuda(), hyper.cuda(), coder).cpu(), y_hat)
+    assert torch.equal(model.decompress(data_c.cpu(), sizes_c.cpu(), hyper, coder), y_hat)

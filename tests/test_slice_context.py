@@ -8,10 +8,9 @@ import ecc
 from ecc.entropy import ChannelSliceContext, CoderSettings, DeterministicConvStack
 
 
-def build(skip_below=0, format="compressai", seed=0):
+def build(skip_below=0, seed=0):
     torch.manual_seed(seed)
-    model = ChannelSliceContext(channels=32, hyper_channels=16, slices=4, hidden=48, skip_below=skip_below,
-                                coder=CoderSettings(format)).eval()
+    model = ChannelSliceContext(channels=32, hyper_channels=16, slices=4, hidden=48, skip_below=skip_below).eval()
     model.update()
     return model
 
@@ -25,13 +24,25 @@ def latent(batch, length, seed=1):
 @pytest.mark.parametrize("skip_below", [0, 10, 64])
 @pytest.mark.parametrize("format", ["compressai", "interleaved"])
 def test_round_trip_is_exact(batch, length, skip_below, format):
-    model = build(skip_below, format)
+    model = build(skip_below)
     y, hyper = latent(batch, length)
-    data, sizes, y_hat = model.compress(y, hyper)
+    data, sizes, y_hat = model.compress(y, hyper, CoderSettings(format))
     assert sizes.shape == ((1 if format == "compressai" else 4), batch)  # one shared stream, or one per slice
-    assert torch.equal(model.decompress(data, sizes, hyper), y_hat)
+    assert torch.equal(model.decompress(data, sizes, hyper, CoderSettings(format)), y_hat)
     if skip_below == 64:
         assert data.numel() == sizes.numel() * (8 if format == "compressai" else 8)  # empty streams only
+
+
+@pytest.mark.parametrize("format", ["compressai", "interleaved"])
+def test_settings_per_call_leave_the_module_unchanged(format):
+    """A call's coder and skip threshold code exactly as a module built with them, and change nothing."""
+    shared, own = build(skip_below=0), build(skip_below=10)
+    y, hyper = latent(2, 40, seed=4)
+    coder = CoderSettings(format)
+    data, sizes, y_hat = shared.compress(y, hyper, coder, skip_below=10)
+    assert all(torch.equal(a, b) for a, b in zip((data, sizes, y_hat), own.compress(y, hyper, coder)))
+    assert torch.equal(shared.decompress(data, sizes, hyper, coder, skip_below=10), y_hat)
+    assert shared.gaussian.skip_below == 0 and not hasattr(shared.gaussian, "coder")
 
 
 def test_bytes_do_not_depend_on_thread_count():

@@ -26,14 +26,16 @@ class EntropyBottleneck(TableBuffers):
         channels: C of z (B, C, *).
         tail_mass: probability left outside the tabulated range.
         init_scale, filters: as CompressAI.
-        coder: stream format (:class:`~ecc.entropy.coding.CoderSettings`).
+
+    The module holds no coding settings: the stream format travels with each call (a
+    :class:`~ecc.entropy.coding.StreamWriter`/``StreamReader``, or ``coder`` in
+    :meth:`compress`/:meth:`decompress`), so one module serves any number of threads.
     """
 
     def __init__(self, channels: int, tail_mass: float = 1e-9, init_scale: float = 10.0,
-                 filters: tuple[int, ...] = (3, 3, 3, 3), coder: CoderSettings | None = None):
+                 filters: tuple[int, ...] = (3, 3, 3, 3)):
         super().__init__()
         self.channels, self.tail_mass = channels, float(tail_mass)
-        self.coder = coder or CoderSettings()
         widths = (1, *filters, 1)
         scale = init_scale ** (1 / (len(filters) + 1))
         self.matrices, self.biases, self.factors = nn.ParameterList(), nn.ParameterList(), nn.ParameterList()
@@ -119,16 +121,18 @@ class EntropyBottleneck(TableBuffers):
         indexes, medians = self._indexes_and_medians(shape)
         return reader.read(indexes.contiguous(), self._tables()).float() + medians
 
-    def compress(self, z: torch.Tensor):
-        """z (B, C, *) float -> (data uint8 (total,), sizes int64 (B,)), one stream per element."""
-        writer = self.coder.writer()
+    def compress(self, z: torch.Tensor, coder: CoderSettings | None = None):
+        """z (B, C, *) float -> (data uint8 (total,), sizes int64 (B,)), one stream per element in
+        ``coder``'s format (default ``compressai``)."""
+        writer = (coder or CoderSettings()).writer()
         self.write(writer, z)
         data, sizes = writer.finish()
         return data, sizes[0]
 
-    def decompress(self, data: torch.Tensor, sizes: torch.Tensor, size: tuple[int, ...]) -> torch.Tensor:
-        """z_hat (B, C, *size) float32 from :meth:`compress`'s output; B = len(sizes)."""
-        reader = self.coder.reader(data, sizes[None])
+    def decompress(self, data: torch.Tensor, sizes: torch.Tensor, size: tuple[int, ...],
+                   coder: CoderSettings | None = None) -> torch.Tensor:
+        """z_hat (B, C, *size) float32 from :meth:`compress`'s output (the same ``coder``); B = len(sizes)."""
+        reader = (coder or CoderSettings()).reader(data, sizes[None])
         z_hat = self.read(reader, (len(sizes), self.channels, *size))
         reader.finish()
         return z_hat

@@ -22,13 +22,17 @@ class GaussianConditional(TableBuffers):
     neither coded nor sent; both sides use ``y_hat = mean`` there. The decoder knows the scales,
     so no mask is sent. ``skip_below = 0`` turns it off.
 
+    ``skip_below`` is the module's own threshold (what :meth:`forward` trains with, and the default
+    of the coding calls); :meth:`write`, :meth:`read`, :meth:`compress` and :meth:`decompress` take
+    a ``skip_below`` (and the stream format) per call and change nothing on the module, so one
+    module serves any number of threads.
+
     Args:
         scale_table: ascending scales (default: CompressAI's 64 scales over [0.11, 256]).
         skip_below: entropy-skip threshold on the scale index (0: off).
-        coder: stream format (:class:`~ecc.entropy.coding.CoderSettings`).
     """
 
-    def __init__(self, scale_table=None, skip_below: int = 0, coder: CoderSettings | None = None):
+    def __init__(self, scale_table=None, skip_below: int = 0):
         super().__init__()
         table = default_scale_table() if scale_table is None else torch.as_tensor(scale_table, dtype=torch.float32)
         if table.dim() != 1 or len(table) < 2 or not bool((table[1:] > table[:-1]).all()) or table[0] <= 0:
@@ -36,7 +40,6 @@ class GaussianConditional(TableBuffers):
         self.register_buffer("scale_table", table)
         self.register_tables()
         self.skip_below = skip_below
-        self.coder = coder or CoderSettings()
 
     def update(self) -> None:
         """Builds the CDF tables from the scale table (ecc's op: CompressAI's tables exactly)."""
@@ -86,32 +89,40 @@ class GaussianConditional(TableBuffers):
             likelihoods = torch.where(skipped, torch.ones_like(likelihoods), likelihoods)
         return outputs, likelihoods
 
+    def skip_threshold(self, skip_below: int | None) -> int:
+        """The threshold a coding call uses: ``skip_below``, or the module's own when None."""
+        return self.skip_below if skip_below is None else int(skip_below)
+
     def write(self, writer: StreamWriter, inputs: torch.Tensor, indexes: torch.Tensor,
-              means: torch.Tensor | None = None) -> None:
+              means: torch.Tensor | None = None, skip_below: int | None = None) -> None:
         """Adds the next part to ``writer``: inputs (B, ...) float latents, indexes same shape int32
-        (``build_indexes``), means same shape or None."""
+        (``build_indexes``), means same shape or None; ``skip_below`` (None: the module's)."""
         if inputs.shape != indexes.shape or (means is not None and means.shape != inputs.shape):
             raise ValueError(f"inputs {tuple(inputs.shape)}, indexes {tuple(indexes.shape)} and means must have one shape")
         symbols = torch.round(inputs if means is None else inputs - means).int()
-        writer.add(symbols, indexes, self._tables(), self.skip_below)
+        writer.add(symbols, indexes, self._tables(), self.skip_threshold(skip_below))
 
-    def read(self, reader: StreamReader, indexes: torch.Tensor, means: torch.Tensor | None = None) -> torch.Tensor:
+    def read(self, reader: StreamReader, indexes: torch.Tensor, means: torch.Tensor | None = None,
+             skip_below: int | None = None) -> torch.Tensor:
         """y_hat (float32, shaped like ``indexes``), the next part of ``reader``: decoded symbols +
-        means; skipped elements = means."""
-        symbols = reader.read(indexes, self._tables(), self.skip_below).float()
+        means; skipped elements (``skip_below`` as written) = means."""
+        symbols = reader.read(indexes, self._tables(), self.skip_threshold(skip_below)).float()
         return symbols if means is None else symbols + means
 
-    def compress(self, inputs: torch.Tensor, indexes: torch.Tensor, means: torch.Tensor | None = None):
-        """One stream per batch element: (data uint8 (total,), sizes int64 (B,)); arguments as :meth:`write`."""
-        writer = self.coder.writer()
-        self.write(writer, inputs, indexes, means)
+    def compress(self, inputs: torch.Tensor, indexes: torch.Tensor, means: torch.Tensor | None = None,
+                 coder: CoderSettings | None = None, skip_below: int | None = None):
+        """One stream per batch element in ``coder``'s format (default ``compressai``): (data uint8
+        (total,), sizes int64 (B,)); other arguments as :meth:`write`."""
+        writer = (coder or CoderSettings()).writer()
+        self.write(writer, inputs, indexes, means, skip_below)
         data, sizes = writer.finish()
         return data, sizes[0]
 
     def decompress(self, data: torch.Tensor, sizes: torch.Tensor, indexes: torch.Tensor,
-                   means: torch.Tensor | None = None) -> torch.Tensor:
-        """y_hat of :meth:`compress`'s streams, as :meth:`read`."""
-        reader = self.coder.reader(data, sizes[None])
-        y_hat = self.read(reader, indexes, means)
+                   means: torch.Tensor | None = None, coder: CoderSettings | None = None,
+                   skip_below: int | None = None) -> torch.Tensor:
+        """y_hat of :meth:`compress`'s streams (the same ``coder`` and ``skip_below``), as :meth:`read`."""
+        reader = (coder or CoderSettings()).reader(data, sizes[None])
+        y_hat = self.read(reader, indexes, means, skip_below)
         reader.finish()
         return y_hat

@@ -71,14 +71,14 @@ class ChannelSliceContext(nn.Module):
         channels: C; divisible by ``slices``.
         hyper_channels: channels of the hyper features (B, H, T).
         slices: S; hidden: width of the context networks; layers: convs per network.
-        skip_below, coder: as :class:`~ecc.entropy.GaussianConditional`.
+        skip_below: as :class:`~ecc.entropy.GaussianConditional` (the default of the coding calls,
+            which take ``skip_below`` and the stream format per call and change no state).
         scale_levels: rows of the (CompressAI-style, log-spaced over [0.11, 256]) scale table; a
             scale is coded with the next table scale up, so finer tables waste fewer bits.
     """
 
     def __init__(self, channels: int, hyper_channels: int, slices: int = 4, hidden: int = 64, layers: int = 2,
-                 kernel_size: int = 3, skip_below: int = 0, coder: CoderSettings | None = None,
-                 scale_levels: int = 64):
+                 kernel_size: int = 3, skip_below: int = 0, scale_levels: int = 64):
         super().__init__()
         if channels % slices:
             raise ValueError(f"channels ({channels}) must be divisible by slices ({slices})")
@@ -91,7 +91,7 @@ class ChannelSliceContext(nn.Module):
             DeterministicConvStack((hyper_channels + (i + 1) * self.width, *inner, self.width), kernel_size,
                                    final_activation="hardtanh")
             for i in range(slices))
-        self.gaussian = GaussianConditional(default_scale_table(scale_levels), skip_below, coder)
+        self.gaussian = GaussianConditional(default_scale_table(scale_levels), skip_below)
         log_table = torch.log(self.gaussian.scale_table.double()).float()
         self.register_buffer("log_bounds", log_table[:-1])
         self.log_scale_min, self.log_scale_max = float(log_table[0]), float(log_table[-1])
@@ -130,40 +130,47 @@ class ChannelSliceContext(nn.Module):
         return torch.cat(decoded, 1), torch.cat(likelihoods, 1)
 
     @torch.no_grad()
-    def write(self, writer: StreamWriter, y: torch.Tensor, hyper: torch.Tensor) -> torch.Tensor:
+    def write(self, writer: StreamWriter, y: torch.Tensor, hyper: torch.Tensor,
+              skip_below: int | None = None) -> torch.Tensor:
         """Adds y (B, C, T) to ``writer`` as S parts, one per slice, given hyper (B, H, T); returns
-        y_hat (B, C, T), what :meth:`read` will give."""
+        y_hat (B, C, T), what :meth:`read` will give. ``skip_below``: None for the module's."""
+        skip_below = self.gaussian.skip_threshold(skip_below)
         decoded = []
         for i, y_i in enumerate(y.split(self.width, 1)):
             mean, log_scale = self._slice_params(i, hyper, decoded, deterministic=True)
             indexes = self.indexes(log_scale)
-            self.gaussian.write(writer, y_i, indexes, mean)
+            self.gaussian.write(writer, y_i, indexes, mean, skip_below)
             q = torch.round(y_i - mean)
-            decoded.append(torch.where(indexes < self.gaussian.skip_below, mean, q + mean))
+            decoded.append(torch.where(indexes < skip_below, mean, q + mean))
             decoded[i] = self._refine(i, hyper, decoded, deterministic=True)
         return torch.cat(decoded, 1)
 
     @torch.no_grad()
-    def read(self, reader: StreamReader, hyper: torch.Tensor) -> torch.Tensor:
-        """y_hat (B, C, T) from the next S parts of ``reader`` and the same hyper as :meth:`write`."""
+    def read(self, reader: StreamReader, hyper: torch.Tensor, skip_below: int | None = None) -> torch.Tensor:
+        """y_hat (B, C, T) from the next S parts of ``reader`` and the same hyper and ``skip_below``
+        as :meth:`write`."""
         decoded = []
         for i in range(self.slices):
             mean, log_scale = self._slice_params(i, hyper, decoded, deterministic=True)
-            decoded.append(self.gaussian.read(reader, self.indexes(log_scale), mean))
+            decoded.append(self.gaussian.read(reader, self.indexes(log_scale), mean, skip_below))
             decoded[i] = self._refine(i, hyper, decoded, deterministic=True)
         return torch.cat(decoded, 1)
 
-    def compress(self, y: torch.Tensor, hyper: torch.Tensor):
+    def compress(self, y: torch.Tensor, hyper: torch.Tensor, coder: CoderSettings | None = None,
+                 skip_below: int | None = None):
         """y (B, C, T), hyper (B, H, T) -> (data uint8 (total,), sizes int64 (P, B), y_hat (B, C, T)):
-        P = 1 shared stream per element, or one stream per slice and element, slice-major."""
-        writer = self.gaussian.coder.writer()
-        y_hat = self.write(writer, y, hyper)
+        P = 1 shared stream per element, or one stream per slice and element, slice-major, as
+        ``coder`` (default ``compressai``) says."""
+        writer = (coder or CoderSettings()).writer()
+        y_hat = self.write(writer, y, hyper, skip_below)
         return (*writer.finish(), y_hat)
 
-    def decompress(self, data: torch.Tensor, sizes: torch.Tensor, hyper: torch.Tensor) -> torch.Tensor:
-        """y_hat (B, C, T) from :meth:`compress`'s data and sizes (P, B) and the same hyper."""
-        reader = self.gaussian.coder.reader(data, sizes)
-        y_hat = self.read(reader, hyper)
+    def decompress(self, data: torch.Tensor, sizes: torch.Tensor, hyper: torch.Tensor,
+                   coder: CoderSettings | None = None, skip_below: int | None = None) -> torch.Tensor:
+        """y_hat (B, C, T) from :meth:`compress`'s data and sizes (P, B) and the same hyper, coder
+        and skip_below."""
+        reader = (coder or CoderSettings()).reader(data, sizes)
+        y_hat = self.read(reader, hyper, skip_below)
         reader.finish()
         return y_hat
 

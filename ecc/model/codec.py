@@ -52,14 +52,18 @@ class ECC(nn.Module):
         latent_channels: C; hyper_channels: Cz; hyper_features: H.
         widths: channels of the encoder at 100, 50 and 25 Hz (the decoder mirrors them).
         slices, context_hidden, scale_levels: of the slice context; points: operating points.
-        coder: stream format (default ``compressai``, every part of an utterance in one stream).
+
+    The model is read-only while it codes: :meth:`compress` and :meth:`decompress` take the stream
+    format (``coder``) and the entropy-skip threshold per call, so one model serves any number of
+    codecs and threads. :attr:`skip_below` is the model's own threshold (what it was trained with,
+    stored in its file): the default of both calls.
     """
 
     frames_per_second = 25
 
     def __init__(self, latent_channels: int = 48, hyper_channels: int = 16, hyper_features: int = 64,
                  widths: tuple[int, int, int] = (96, 160, 224), slices: int = 4, context_hidden: int = 64,
-                 points: int = 5, scale_levels: int = 128, coder: CoderSettings | None = None):
+                 points: int = 5, scale_levels: int = 128):
         super().__init__()
         self.config = dict(latent_channels=latent_channels, hyper_channels=hyper_channels,
                            hyper_features=hyper_features, widths=tuple(widths), slices=slices,
@@ -73,11 +77,10 @@ class ECC(nn.Module):
         self.log_inverse_gain = nn.Parameter(-log_gains)
         self.h_a = nn.Sequential(nn.Conv1d(latent_channels, hyper_features, 3, padding=1), nn.LeakyReLU(0.125),
                                  nn.Conv1d(hyper_features, hyper_channels, 4, 2, 1))
-        self.entropy_bottleneck = EntropyBottleneck(hyper_channels, coder=coder)
+        self.entropy_bottleneck = EntropyBottleneck(hyper_channels)
         self.h_s = DeterministicConvStack((hyper_channels, hyper_features, hyper_features), kernel_size=3)
-        self.context = ChannelSliceContext(latent_channels, hyper_features, slices, context_hidden, coder=coder,
+        self.context = ChannelSliceContext(latent_channels, hyper_features, slices, context_hidden,
                                            scale_levels=scale_levels)
-        self.set_coder(coder or CoderSettings())
 
     @property
     def points(self) -> int:
@@ -85,14 +88,12 @@ class ECC(nn.Module):
 
     @property
     def skip_below(self) -> int:
+        """The model's own entropy-skip threshold: scale-table rows below it are not coded (0: off)."""
         return self.context.gaussian.skip_below
 
-    def set_coder(self, coder: CoderSettings) -> None:
-        """Stream format of every stream (z and the y slices)."""
-        self.coder = self.entropy_bottleneck.coder = self.context.gaussian.coder = coder
-
     def set_entropy_skip(self, skip_below: int) -> None:
-        """Entropy skip on (scale-table rows below ``skip_below`` are not coded) or off (0)."""
+        """Sets the model's own threshold (a training stage, or the one a model file stores). Not
+        for coding with another threshold: pass ``skip_below`` to :meth:`compress` instead."""
         self.context.gaussian.skip_below = int(skip_below)
 
     def update(self) -> None:
@@ -164,32 +165,39 @@ class ECC(nn.Module):
                 "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
 
     @torch.no_grad()
-    def compress(self, x: torch.Tensor, quality: float) -> dict:
+    def compress(self, x: torch.Tensor, quality: float, coder: CoderSettings | None = None,
+                 skip_below: int | None = None) -> dict:
         """x (B, 1, N) float32 -> {"strings": (data uint8 (total,), sizes int64 (P, B)), "shape": (T/2,)}:
         the parts z, y slice 0 .. S-1 of each utterance, in one stream per utterance (P = 1, the
-        default ``compressai`` coder) or one per part (P = 1 + S, part-major)."""
+        default ``compressai`` coder) or one per part (P = 1 + S, part-major).
+
+        Args:
+            coder: stream format (default: ``CoderSettings()``, the ``compressai`` format).
+            skip_below: entropy-skip threshold (default: the model's :attr:`skip_below`).
+        """
         if x.dim() != 3 or x.shape[1] != 1:
             raise ValueError(f"expected x of shape (B, 1, N), got {tuple(x.shape)}")
         y = self._latent(x, self._gains(quality, x.shape[0])[0])
         z = self.h_a(y)
-        writer = self.coder.writer()
+        writer = (coder or CoderSettings()).writer()
         z_hat = self.entropy_bottleneck.write(writer, z)
-        self.context.write(writer, y, self._hyper(z_hat, deterministic=True))
+        self.context.write(writer, y, self._hyper(z_hat, deterministic=True), skip_below)
         return {"strings": writer.finish(), "shape": tuple(z.shape[2:])}
 
     @torch.no_grad()
     def decompress(self, strings: tuple[torch.Tensor, torch.Tensor], shape: tuple[int, ...], quality: float,
-                   num_samples: int) -> dict:
-        """The inverse of :meth:`compress`: {"x_hat": (B, 1, num_samples), "y_hat": (B, C, T)}.
+                   num_samples: int, coder: CoderSettings | None = None, skip_below: int | None = None) -> dict:
+        """The inverse of :meth:`compress` (the same ``coder`` and ``skip_below``):
+        {"x_hat": (B, 1, num_samples), "y_hat": (B, C, T)}.
 
         Raises:
             RuntimeError: streams that are truncated, corrupt or longer than they should be.
         """
         data, sizes = strings
-        reader = self.coder.reader(data, sizes)
+        reader = (coder or CoderSettings()).reader(data, sizes)
         batch = sizes.shape[1]
         z_hat = self.entropy_bottleneck.read(reader, (batch, self.entropy_bottleneck.channels, *shape))
-        y_hat = self.context.read(reader, self._hyper(z_hat, deterministic=True))
+        y_hat = self.context.read(reader, self._hyper(z_hat, deterministic=True), skip_below)
         reader.finish()
         inverse_gain = self._gains(quality, batch)[1]
         return {"x_hat": self._decode(y_hat, inverse_gain, num_samples), "y_hat": y_hat}

@@ -46,7 +46,6 @@ def add_points(model: ECC, below: Sequence[float] = (), above: Sequence[float] =
         table = state[name]
         state[name] = torch.cat([table[:1] - sign * low, table, table[-1:] + sign * high])
     wider.load_state_dict(state)
-    wider.set_coder(model.coder)
     wider.set_entropy_skip(model.skip_below)
     wider.model_id = model.model_id
     return wider
