@@ -55,9 +55,21 @@ def read_audio(path: str | Path) -> np.ndarray:
         ValueError: the file is missing or not audio soundfile can read.
     """
     wave, rate = decode_audio(path, Path(path).suffix)
-    if wave.shape[1] > 1:
-        warnings.warn(f"{path}: {wave.shape[1]} channels mixed down to mono", stacklevel=2)
-    return resample(wave.mean(axis=1), rate, SAMPLE_RATE)
+    return resample(mix_down(wave, 1, str(path)), rate, SAMPLE_RATE)
+
+
+def mix_down(wave, channel_axis: int, what: str, stacklevel: int = 3):
+    """Several channels -> mono: their mean, with a warning naming ``what`` when there are several.
+
+    Args:
+        wave: float numpy array or torch tensor, 2-D, channels along ``channel_axis``.
+    Returns:
+        (N,) of the same kind and dtype.
+    """
+    channels = wave.shape[channel_axis]
+    if channels > 1:
+        warnings.warn(f"{what}: {channels} channels mixed down to mono", stacklevel=stacklevel)
+    return wave.mean(channel_axis)
 
 
 def write_audio(path: str | Path, wave: np.ndarray, rate: int = SAMPLE_RATE) -> None:

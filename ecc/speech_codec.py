@@ -17,16 +17,22 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from . import bitstream, ops
+from .audio import mix_down
 from .entropy import CoderSettings
 from .model import SAMPLE_RATE, ECC
 from .model.weights import model_hash
 
 # batch limit: utterances x latent frames^2, i.e. the time mixing's (B, C, T, T) memory
 _MAX_BATCH_AREA = 8 * 250**2
+# integer PCM -> float in [-1, 1), as soundfile reads it
+_PCM_SCALE = {torch.int16: 2.0**15, torch.int32: 2.0**31}
+# a peak above this (+6 dBFS) is not speech at full scale but a scaling mistake, and is refused
+FULL_SCALE_LIMIT = 2.0
 
 
 class SpeechCodec:
@@ -75,12 +81,36 @@ class SpeechCodec:
             batches += [keys[i:i + step] for i in range(0, len(keys), step)]
         return tqdm(batches, desc=what, unit="batch", disable=not progress or len(batches) < 2)
 
-    def compress(self, wave: torch.Tensor, quality: float) -> bytes:
-        """wave (N,) float at 16 kHz -> the ``.ecc`` file's bytes."""
-        return self.compress_many([wave], quality)[0]
+    def compress(self, wave: torch.Tensor | np.ndarray, quality: float) -> bytes:
+        """wave at 16 kHz -> the ``.ecc`` file's bytes.
 
-    def compress_many(self, waves: Sequence[torch.Tensor], quality: float, progress: bool = False) -> list[bytes]:
-        """Several waveforms (each (N_i,) float at 16 kHz), batched -> one ``.ecc`` blob each."""
+        Args:
+            wave: torch tensor or numpy array, (N,) mono or (C, N) channels first (mixed down to
+                mono with a warning, as ``ecc compress`` does; C <= N). Float samples in [-1, 1]
+                (any float dtype), or int16 / int32 PCM, scaled to [-1, 1) as soundfile reads
+                it (divided by 2^15 / 2^31).
+
+        Raises:
+            TypeError: another dtype (bool, uint8, int64, complex, ...): convert it first.
+            ValueError: another shape; NaN or inf samples (the message gives the first one's
+                sample index and time); a peak above ``FULL_SCALE_LIMIT`` (2.0, +6 dBFS), which
+                is a scaling mistake, not speech (peaks between 1 and 2 are coded as they are);
+                a quality outside the model's range.
+        """
+        return self.compress_many([wave], quality, what=["audio"])[0]
+
+    def compress_many(self, waves: Sequence[torch.Tensor | np.ndarray], quality: float, progress: bool = False,
+                      what: Sequence[str] | None = None) -> list[bytes]:
+        """Several waveforms at 16 kHz, batched -> one ``.ecc`` blob each.
+
+        Args:
+            waves: each as :meth:`compress` takes it.
+            what: a name per wave for error messages (default ``waves[i]``).
+        Raises:
+            TypeError, ValueError: as :meth:`compress`, naming the wave.
+        """
+        what = what or [f"waves[{i}]" for i in range(len(waves))]
+        waves = [encoder_input(wave, name) for wave, name in zip(waves, what)]
         quality = float(torch.tensor(quality, dtype=torch.float32))  # what the header stores
         if not 0 <= quality <= self.model.points - 1:
             raise ValueError(f"quality must lie in [0, {self.model.points - 1}] for model "
@@ -93,7 +123,7 @@ class SpeechCodec:
             x = torch.zeros(len(keys), 1, length)
             for row, k in enumerate(keys):
                 i, start, end = pieces[k]
-                x[row, 0, : end - start] = torch.as_tensor(waves[i][start:end], dtype=torch.float32)
+                x[row, 0, : end - start] = waves[i][start:end]
             out = self.model.compress(x.to(self.device), quality, self.coder, skip_below)
             for row, blobs in enumerate(_split_streams(*out["strings"])):
                 streams[keys[row]] = blobs
@@ -171,6 +201,40 @@ class SpeechCodec:
             raise bitstream.CorruptFile(f"{name or 'file'}: {len(sizes)} streams is not a multiple of {per_segment}")
         streams = _cut(payload, sizes)
         return header, [streams[j:j + per_segment] for j in range(0, len(streams), per_segment)]
+
+
+def encoder_input(wave: torch.Tensor | np.ndarray, what: str) -> torch.Tensor:
+    """A wave as :meth:`SpeechCodec.compress` takes it -> (N,) float32 on the CPU, checked; ``what``
+    names it in errors and warnings."""
+    dtype = wave.dtype if isinstance(wave, torch.Tensor) else np.asarray(wave).dtype
+    if not isinstance(wave, torch.Tensor) and dtype in (np.float16, np.float32, np.float64, np.int16, np.int32):
+        wave = torch.from_numpy(np.array(wave))  # a copy: the input may be read-only
+    if isinstance(wave, torch.Tensor) and wave.dtype in _PCM_SCALE:
+        wave = wave.detach().cpu().float() / _PCM_SCALE[wave.dtype]
+    elif isinstance(wave, torch.Tensor) and wave.is_floating_point():
+        wave = wave.detach().cpu().float()
+    else:
+        raise TypeError(f"{what}: dtype {dtype} is not audio the codec takes: pass float samples in [-1, 1] "
+                        "or int16 / int32 PCM")
+    if wave.dim() == 2:
+        channels, samples = wave.shape
+        if 0 < samples < channels:
+            raise ValueError(f"{what}: shape {tuple(wave.shape)} has more channels than samples; the codec "
+                             f"takes (N,) or (channels, N): pass .T of (N, channels) audio")
+        wave = mix_down(wave, 0, what, stacklevel=4)
+    elif wave.dim() != 1:
+        raise ValueError(f"{what}: shape {tuple(wave.shape)}; the codec takes (N,) or (channels, N) audio")
+    bad = ~torch.isfinite(wave)
+    if bool(bad.any()):
+        first = int(bad.nonzero()[0])
+        raise ValueError(f"{what} has {int(bad.sum())} non-finite samples (NaN or inf), the first at sample "
+                         f"{first} ({first / SAMPLE_RATE:.3f} s): replace them (e.g. torch.nan_to_num) first")
+    if len(wave) and float(wave.abs().max()) > FULL_SCALE_LIMIT:
+        peak = int(wave.abs().argmax())
+        raise ValueError(f"{what} peaks at {float(wave[peak]):.6g} (sample {peak}, {peak / SAMPLE_RATE:.3f} s), "
+                         f"far beyond full scale: the codec takes samples in [-1, 1]; scale the audio down "
+                         "(int16 PCM held as floats: divide by 32768)")
+    return wave
 
 
 def _segments(num_samples: int, segment_samples: int) -> list[tuple[int, int]]:
