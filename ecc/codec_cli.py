@@ -29,9 +29,10 @@ def _codec(args: argparse.Namespace):
     return SpeechCodec(load_model(args.model, args.device), args.device, coder=coder)
 
 
-def _quality(codec, args: argparse.Namespace) -> float:
+def _quality(codec, args: argparse.Namespace) -> float | None:
+    """--quality, else the model's default; None with --bitrate (the quality is searched per file)."""
     if args.bitrate is not None:
-        return codec.quality_for_bitrate(args.bitrate)
+        return None
     if args.quality is not None:
         return args.quality
     return float(codec.model.meta.get("default_quality", (codec.model.points - 1) / 2))
@@ -64,13 +65,14 @@ def compress(args: argparse.Namespace) -> int:
         waves = [torch.from_numpy(read_audio(src)) for src, _ in pairs]
     for w in caught:
         print(f"ecc compress: warning: {w.message}", file=sys.stderr)
-    blobs = codec.compress_many(waves, quality, progress=True)  # shown from 2 batches on
+    blobs = codec.compress_many(waves, quality, progress=True, bitrate=args.bitrate)  # shown from 2 batches on
     for (src, dst), wave, blob in zip(pairs, waves, blobs):
         dst.parent.mkdir(parents=True, exist_ok=True)
         dst.write_bytes(blob)
         seconds = len(wave) / SAMPLE_RATE
         rate = f"{8 * len(blob) / seconds / 1000:.2f} kbps" if seconds else "empty"
-        print(f"{src} -> {dst}: {seconds:.2f} s, {len(blob)} bytes, {rate} (quality {quality:g})")
+        print(f"{src} -> {dst}: {seconds:.2f} s, {len(blob)} bytes, {rate} "
+              f"(quality {bitstream.unpack(blob)[0].quality:g})")
     return 0
 
 
@@ -145,15 +147,17 @@ def demo(args: argparse.Namespace) -> int:
     wave = read_audio(DEMO_CLIP)
     seconds = len(wave) / SAMPLE_RATE
     rates = model.meta.get("point_kbps") or [None] * model.points
-    qualities = [_quality(codec, args)] if args.quality is not None or args.bitrate is not None else range(model.points)
+    chosen = args.quality is not None or args.bitrate is not None
+    qualities = [_quality(codec, args)] if chosen else [float(q) for q in range(model.points)]
     print(f"ecc demo: {DEMO_CLIP.name} ({seconds:.2f} s of speech, 16 kHz) with model {model.model_id} "
           f"on {args.device}, {torch.get_num_threads()} thread(s)")
     print(f"  {'quality':>7} {'nominal':>9} {'file':>10} {'payload':>10} {'PESQ-WB':>8} {'STOI':>6} "
           f"{'encode':>8} {'decode':>8}")
     for q in qualities:
         start = time.perf_counter()
-        blob = codec.compress(torch.from_numpy(wave), float(q))
+        blob = codec.compress(torch.from_numpy(wave), q, bitrate=args.bitrate)
         middle = time.perf_counter()
+        q = bitstream.unpack(blob)[0].quality
         decoded = codec.decompress(blob).numpy()
         end = time.perf_counter()
         payload = len(bitstream.unpack(blob)[2])
@@ -177,7 +181,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
         if quality:
             group = p.add_mutually_exclusive_group()
-            group.add_argument("--bitrate", type=float, help="target kbps: the nearest operating point")
+            group.add_argument("--bitrate", type=float, help="target kbps of each file (its bytes, header "
+                               "included, / its duration): within 10%%, 5%% from 5 s")
             group.add_argument("--quality", type=float, help="operating point in [0, points-1]; fractions "
                                "interpolate (default: the model's default quality, for the shipped "
                                "model its lowest point of at least 1.2 kbps)")

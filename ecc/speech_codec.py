@@ -13,15 +13,14 @@ changes which bits are written, never whether they decode.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from . import bitstream, ops
+from . import bitstream, ops, rate_control
 from .audio import mix_down
 from .entropy import CoderSettings
 from .model import SAMPLE_RATE, ECC
@@ -61,14 +60,6 @@ class SpeechCodec:
         self.coder = coder or CoderSettings()
         self.hash = model_hash(model)
 
-    def quality_for_bitrate(self, kbps: float) -> float:
-        """The operating point whose measured bitrate (model.meta["point_kbps"]) is nearest ``kbps``."""
-        rates = self.model.meta.get("point_kbps")
-        if not rates:
-            raise ValueError(f"model {self.model.model_id} has no measured bitrates; choose --quality "
-                             f"in [0, {self.model.points - 1}] instead")
-        return float(min(range(len(rates)), key=lambda i: abs(math.log(rates[i] / kbps))))
-
     def _batches(self, lengths: Sequence[int], progress: bool, what: str):
         """Groups of segment keys with one padded length, within the memory budget."""
         groups = defaultdict(list)
@@ -81,41 +72,64 @@ class SpeechCodec:
             batches += [keys[i:i + step] for i in range(0, len(keys), step)]
         return tqdm(batches, desc=what, unit="batch", disable=not progress or len(batches) < 2)
 
-    def compress(self, wave: torch.Tensor | np.ndarray, quality: float) -> bytes:
-        """wave at 16 kHz -> the ``.ecc`` file's bytes.
+    def compress(self, wave: torch.Tensor | np.ndarray, quality: float | None = None, *,
+                 bitrate: float | None = None) -> bytes:
+        """wave at 16 kHz -> the ``.ecc`` file's bytes, at a ``quality`` or a ``bitrate``.
 
         Args:
             wave: torch tensor or numpy array, (N,) mono or (C, N) channels first (mixed down to
                 mono with a warning, as ``ecc compress`` does; C <= N). Float samples in [-1, 1]
                 (any float dtype), or int16 / int32 PCM, scaled to [-1, 1) as soundfile reads
                 it (divided by 2^15 / 2^31).
+            quality: in [0, points - 1] (continuous); or instead
+            bitrate: kbps the file should have (bits on disk, header included, / duration): the
+                quality is searched per file (:mod:`ecc.rate_control`) to within 10%, 5% for
+                files of 5 s or more.
 
         Raises:
             TypeError: another dtype (bool, uint8, int64, complex, ...): convert it first.
             ValueError: another shape; NaN or inf samples (the message gives the first one's
                 sample index and time); a peak above ``FULL_SCALE_LIMIT`` (2.0, +6 dBFS), which
                 is a scaling mistake, not speech (peaks between 1 and 2 are coded as they are);
-                a quality outside the model's range.
+                a quality outside the model's range; a bitrate the file cannot be coded at (the
+                message gives the file's range: it depends on its length, as the header counts).
         """
-        return self.compress_many([wave], quality, what=["audio"])[0]
+        return self.compress_many([wave], quality, what=["audio"], bitrate=bitrate)[0]
 
-    def compress_many(self, waves: Sequence[torch.Tensor | np.ndarray], quality: float, progress: bool = False,
-                      what: Sequence[str] | None = None) -> list[bytes]:
+    def compress_many(self, waves: Sequence[torch.Tensor | np.ndarray], quality: float | None = None,
+                      progress: bool = False, what: Sequence[str] | None = None, *,
+                      bitrate: float | None = None) -> list[bytes]:
         """Several waveforms at 16 kHz, batched -> one ``.ecc`` blob each.
 
         Args:
             waves: each as :meth:`compress` takes it.
+            quality, bitrate: one of them, as :meth:`compress`; a bitrate is hit per file.
             what: a name per wave for error messages (default ``waves[i]``).
         Raises:
             TypeError, ValueError: as :meth:`compress`, naming the wave.
         """
+        if (quality is None) == (bitrate is None):
+            raise ValueError("give either a quality or a bitrate (kbps)")
         what = what or [f"waves[{i}]" for i in range(len(waves))]
         waves = [encoder_input(wave, name) for wave, name in zip(waves, what)]
-        quality = float(torch.tensor(quality, dtype=torch.float32))  # what the header stores
-        if not 0 <= quality <= self.model.points - 1:
-            raise ValueError(f"quality must lie in [0, {self.model.points - 1}] for model "
-                             f"{self.model.model_id}, got {quality}")
         skip_below = self.model.skip_below  # read once: the header and the streams agree
+        if bitrate is None:
+            return self._encode(waves, [quality] * len(waves), skip_below, progress)
+
+        def encode(files: list[int], qualities: list[float]) -> list[bytes]:
+            return self._encode([waves[i] for i in files], qualities, skip_below, progress)
+
+        return rate_control.search(encode, [len(w) / SAMPLE_RATE for w in waves], float(bitrate), self.model.points,
+                                   self.model.meta.get("point_kbps"), what)
+
+    def _encode(self, waves: list[torch.Tensor], qualities: list[float], skip_below: int,
+                progress: bool) -> list[bytes]:
+        """Checked waves ((N_i,) float32) -> their blobs, wave i at ``qualities[i]``."""
+        qualities = [float(torch.tensor(q, dtype=torch.float32)) for q in qualities]  # what the header stores
+        for q in qualities:
+            if not 0 <= q <= self.model.points - 1:
+                raise ValueError(f"quality must lie in [0, {self.model.points - 1}] for model "
+                                 f"{self.model.model_id}, got {q}")
         pieces = [(i, start, end) for i, wave in enumerate(waves) for start, end in _segments(len(wave), self.segment_samples)]
         streams: list[list[bytes]] = [[] for _ in pieces]
         for keys in self._batches([end - start for _, start, end in pieces], progress, "encoding"):
@@ -124,14 +138,15 @@ class SpeechCodec:
             for row, k in enumerate(keys):
                 i, start, end = pieces[k]
                 x[row, 0, : end - start] = waves[i][start:end]
+            quality = torch.tensor([qualities[pieces[k][0]] for k in keys])  # (B,) float32
             out = self.model.compress(x.to(self.device), quality, self.coder, skip_below)
             for row, blobs in enumerate(_split_streams(*out["strings"])):
                 streams[keys[row]] = blobs
         per_file: list[list[bytes]] = [[] for _ in waves]
         for (i, _, _), blobs in zip(pieces, streams):  # pieces run in file and segment order
             per_file[i] += blobs
-        return [bitstream.pack(self._header(len(wave), quality, skip_below), [len(b) for b in blobs], b"".join(blobs))
-                for wave, blobs in zip(waves, per_file)]
+        return [bitstream.pack(self._header(len(wave), q, skip_below), [len(b) for b in blobs], b"".join(blobs))
+                for wave, q, blobs in zip(waves, qualities, per_file)]
 
     def _header(self, num_samples: int, quality: float, skip_below: int) -> bitstream.Header:
         lanes = 0 if self.coder.format == "compressai" else (self.coder.lanes or 0)

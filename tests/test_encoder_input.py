@@ -1,7 +1,6 @@
 """What SpeechCodec.compress accepts: float or int16/int32 PCM, mono or channels-first, numpy or
 torch; non-finite samples, wrong dtypes and shapes, and peaks far beyond full scale are refused."""
 
-import numpy as np
 import pytest
 import torch
 

@@ -165,13 +165,14 @@ class ECC(nn.Module):
                 "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
 
     @torch.no_grad()
-    def compress(self, x: torch.Tensor, quality: float, coder: CoderSettings | None = None,
+    def compress(self, x: torch.Tensor, quality: torch.Tensor | float, coder: CoderSettings | None = None,
                  skip_below: int | None = None) -> dict:
         """x (B, 1, N) float32 -> {"strings": (data uint8 (total,), sizes int64 (P, B)), "shape": (T/2,)}:
         the parts z, y slice 0 .. S-1 of each utterance, in one stream per utterance (P = 1, the
         default ``compressai`` coder) or one per part (P = 1 + S, part-major).
 
         Args:
+            quality: a float, or (B,) float32, one per utterance.
             coder: stream format (default: ``CoderSettings()``, the ``compressai`` format).
             skip_below: entropy-skip threshold (default: the model's :attr:`skip_below`).
         """
@@ -185,8 +186,9 @@ class ECC(nn.Module):
         return {"strings": writer.finish(), "shape": tuple(z.shape[2:])}
 
     @torch.no_grad()
-    def decompress(self, strings: tuple[torch.Tensor, torch.Tensor], shape: tuple[int, ...], quality: float,
-                   num_samples: int, coder: CoderSettings | None = None, skip_below: int | None = None) -> dict:
+    def decompress(self, strings: tuple[torch.Tensor, torch.Tensor], shape: tuple[int, ...],
+                   quality: torch.Tensor | float, num_samples: int, coder: CoderSettings | None = None,
+                   skip_below: int | None = None) -> dict:
         """The inverse of :meth:`compress` (the same ``coder`` and ``skip_below``):
         {"x_hat": (B, 1, num_samples), "y_hat": (B, C, T)}.
 
