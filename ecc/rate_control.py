@@ -128,7 +128,8 @@ def search(encode: Callable[[list[int], list[float]], list[bytes]], seconds: Seq
             if f.best[0] <= tolerance(f.seconds) / 2:
                 out[i] = f.best[1]
                 continue
-            if (error < 0 and f.quality >= top) or (error > 0 and f.quality <= 0):  # at the end of the range
+            unbracketed = f.below is None or f.above is None
+            if unbracketed and ((error < 0 and f.quality >= top) or (error > 0 and f.quality <= 0)):  # an end
                 if f.best[0] <= tolerance(f.seconds):
                     out[i] = f.best[1]
                     continue
