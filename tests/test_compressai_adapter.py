@@ -70,6 +70,30 @@ def test_model_strings_equal_compressai_and_decode(compressai, image, monkeypatc
     assert all(m.entropy_coder is coder for m, coder in refusing.items())
 
 
+def test_raster_scan_latent_codec_strings_equal_compressai(compressai, monkeypatch):
+    """RasterScanLatentCodec's loops (which build compressai.ans coders) run on ecc's drop-ins."""
+    from compressai.latent_codecs import RasterScanLatentCodec
+    from compressai.layers import MaskedConv2d
+    from compressai.models.utils import conv
+
+    torch.manual_seed(2)
+    gaussian_conditional = compressai.entropy_models.GaussianConditional(None)
+    gaussian_conditional.update_scale_table(compressai.models.google.get_scale_table())
+    codec = RasterScanLatentCodec(gaussian_conditional, conv(16, 8, kernel_size=1, stride=1),
+                                  MaskedConv2d(4, 8, kernel_size=5, padding=2, stride=1)).eval()
+    g = torch.Generator().manual_seed(3)
+    y, params = torch.randn(1, 4, 6, 5, generator=g) * 3, torch.randn(1, 8, 6, 5, generator=g)
+    with torch.no_grad():
+        theirs = codec.compress(y, params)
+        with compressai_backend(codec):
+            monkeypatch.setattr("compressai.latent_codecs.rasterscan.BufferedRansEncoder", Refuses)
+            monkeypatch.setattr("compressai.latent_codecs.rasterscan.RansDecoder", Refuses)
+            ours = codec.compress(y, params)
+            decoded = codec.decompress(ours["strings"], ours["shape"], params)["y_hat"]
+    assert ours["strings"] == theirs["strings"]
+    assert torch.equal(decoded, theirs["y_hat"])
+
+
 def test_backend_is_restored_after_the_block(compressai):
     model = build(compressai, "ScaleHyperprior")
     original = model.entropy_bottleneck.entropy_coder._encoder
