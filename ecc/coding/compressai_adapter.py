@@ -44,9 +44,14 @@ def _tables(cdfs: Sequence[Sequence[int]], cdf_sizes: Sequence[int], offsets: Se
 
 
 class _ListTables:
-    """:func:`_tables` of the last lists seen, reused while the lists are equal to a copy of them
-    (CompressAI's autoregressive loops pass the same tables for every position). Tables equal to
-    one of ``models``' (CompressAI entropy models) are that model's :func:`model_tables`."""
+    """:func:`_tables` of the last lists seen, reused while they are the same tables.
+
+    Without ``models`` (a drop-in built by user code) "the same" means equal to a copy of the
+    last lists: the caller may change them in place. With ``models`` (CompressAI entropy models:
+    the coders that a switched model's methods build, whose lists are locals of CompressAI's loop,
+    passed unchanged for every position) it means the same list objects, and tables equal to one
+    of ``models``' are that model's :func:`model_tables`.
+    """
 
     def __init__(self, models: Sequence[torch.nn.Module] = ()):
         self._models = models
@@ -56,9 +61,12 @@ class _ListTables:
         lists = (cdfs, cdf_sizes, offsets)
         if not all(isinstance(t, list) for t in lists):
             return self._of_model(_tables(*lists))
-        if self._lists is None or self._lists != lists:
+        if self._models:
+            if self._lists is None or any(a is not b for a, b in zip(self._lists, lists)):
+                self._lists, self._converted = lists, self._of_model(_tables(*lists))
+        elif self._lists is None or self._lists != lists:
             self._lists = ([list(row) for row in cdfs], list(cdf_sizes), list(offsets))
-            self._converted = self._of_model(_tables(*lists))
+            self._converted = _tables(*lists)
         return self._converted
 
     def _of_model(self, tables):
