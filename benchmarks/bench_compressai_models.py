@@ -14,7 +14,6 @@ import pytest
 import torch
 
 from ecc.coding import compressai_backend, use_ecc
-from ecc.testing import import_compressai
 
 from conftest import record
 
@@ -27,14 +26,6 @@ SHORT = {"GaussianConditional": "GC", "EntropyBottleneck": "EB", "FactorizedPrio
          "Cheng2020AnchorCheckerboard": "cheng-ckbd", "Elic2022Official": "elic", "Elic2022Chandelier": "elic-chand"}
 SIZES = {"FactorizedPrior": dict(N=128, M=192), "ScaleHyperprior": dict(N=128, M=192),
          "MeanScaleHyperprior": dict(N=128, M=192)}  # the zoo's lower qualities; the rest use their defaults
-
-
-@pytest.fixture(scope="module")
-def compressai():
-    try:
-        return import_compressai()
-    except ImportError:
-        pytest.skip("compressai is not installed")
 
 
 @pytest.fixture(scope="module", autouse=True)

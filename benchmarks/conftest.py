@@ -22,6 +22,17 @@ def record(benchmark, *, coder: str, op: str, n: int, streams: int, threads: int
     RESULTS[(op, n, streams, threads, device, coder)] = {"seconds": seconds, "bits": bits}
 
 
+@pytest.fixture(scope="session")
+def compressai():
+    """The real compressai package (torchvision stubbed where missing); skips without it."""
+    from ecc.testing import import_compressai
+
+    try:
+        return import_compressai()
+    except ImportError:
+        pytest.skip("compressai is not installed")
+
+
 @pytest.fixture(params=[1, 0], ids=["1thread", "allthreads"])
 def threads(request):
     """Intra-op threads for the measured call (0 = all cores); restored afterwards."""

@@ -84,9 +84,8 @@ def compress(model, inputs: torch.Tensor, indexes: torch.Tensor, means: torch.Te
         raise ValueError("`inputs` and `indexes` should have the same size.")
     _check_tables(model)
     device = coding_device(symbols)
-    batch = symbols.size(0)
-    data, sizes = ops.rans_encode(symbols.reshape(batch, -1).to(device, torch.int32),
-                                  indexes.reshape(batch, -1).to(device, torch.int32), *model_tables(model, device))
+    data, sizes = ops.rans_encode(symbols.flatten(1).to(device, torch.int32), indexes.flatten(1).to(device, torch.int32),
+                                  *model_tables(model, device))
     return _strings(data, sizes)
 
 
@@ -107,7 +106,7 @@ def decompress(model, strings: list[bytes], indexes: torch.Tensor, dtype: torch.
         if means.size() != indexes.size() and any(m != 1 for m in means.size()[2:]):
             raise ValueError("Invalid means parameters")
     device, shape = coding_device(indexes), indexes.size()
-    indexes = indexes.reshape(len(strings), -1).to(device, torch.int32)
+    indexes = indexes.flatten(1).to(device, torch.int32)
     symbols = ops.rans_decode(*_streams(list(strings), device), indexes, *model_tables(model, device))
     outputs = symbols.reshape(shape).to(model._quantized_cdf.device)
     return model.dequantize(outputs, means, dtype)

@@ -36,9 +36,9 @@ class _EntropyCoder:
 
     name = "ans"
 
-    def __init__(self, models):
-        self._encoder = compressai_adapter.RansEncoder(models=models)
-        self._decoder = compressai_adapter.RansDecoder(models=models)
+    def __init__(self):
+        self._encoder = compressai_adapter.RansEncoder()
+        self._decoder = compressai_adapter.RansDecoder()
 
     def encode_with_indexes(self, *args, **kwargs):
         return self._encoder.encode_with_indexes(*args, **kwargs)
@@ -88,7 +88,7 @@ def _replacements(module: torch.nn.Module, name: str) -> dict[str, object]:
     out = {}
     if isinstance(module, EntropyModel):
         _check_coder(name, module)
-        out["entropy_coder"] = _EntropyCoder((module,))
+        out["entropy_coder"] = _EntropyCoder()
         cls = type(module)
         if cls.compress is EntropyModel.compress and cls.decompress is EntropyModel.decompress:
             out["compress"] = types.MethodType(compressai_entropy.compress, module)
