@@ -177,6 +177,15 @@ def test_tables_follow_update_and_in_place_changes(compressai):
     assert len(set(map(tuple, strings))) == 3
 
 
+def test_empty_batch_matches_compressai(compressai):
+    gc = compressai.entropy_models.GaussianConditional([0.11, 1.0, 10.0])
+    gc.update()
+    y, indexes = torch.zeros(0, 4, 2, 2), torch.zeros(0, 4, 2, 2, dtype=torch.int32)
+    with compressai_backend(gc):
+        assert gc.compress(y, indexes) == []
+        assert gc.decompress([], indexes).shape == (0, 4, 2, 2)
+
+
 @pytest.mark.skipif(not (torch.cuda.is_available() and ecc.ops.cuda_version()), reason="needs CUDA and a CUDA build")
 @pytest.mark.parametrize("name", ["ScaleHyperprior", "Cheng2020AnchorCheckerboard", "Elic2022Official"])
 def test_cuda_model_codes_on_the_device(compressai, image, monkeypatch, name):
