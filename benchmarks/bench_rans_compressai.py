@@ -12,7 +12,7 @@ import torch
 
 import ecc
 from ecc.coding import default_scale_table, reference, scale_indexes
-from ecc.testing import gaussian_latent, import_compressai
+from ecc.testing import gaussian_latent
 
 from conftest import record
 
@@ -23,14 +23,6 @@ HAS_CUDA = torch.cuda.is_available() and ecc.ops.cuda_version() > 0
 @pytest.fixture(scope="module")
 def tables():
     return ecc.ops.gaussian_cdf_table(default_scale_table())
-
-
-@pytest.fixture(scope="module")
-def compressai():
-    try:
-        return import_compressai()
-    except ImportError:
-        pytest.skip("compressai is not installed")
 
 
 def _latent(n: int, streams: int = 1):
@@ -99,7 +91,7 @@ def test_ecc_cpu_decode_in_parts(benchmark, tables, threads, parts):
 @pytest.mark.parametrize("parts", [5, 50])
 def test_lists_decode_in_parts(benchmark, compressai, tables, parts, coder):
     """RansDecoder.decode_stream with the same parts as lists: CompressAI's, and ecc's drop-in
-    (ecc.coding.compressai_adapter, what compressai_backend swaps in)."""
+    (ecc.coding.compressai_adapter, what a switched model's autoregressive loops call)."""
     from ecc.coding import compressai_adapter
 
     n = SIZES[0]

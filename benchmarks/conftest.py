@@ -22,6 +22,17 @@ def record(benchmark, *, coder: str, op: str, n: int, streams: int, threads: int
     RESULTS[(op, n, streams, threads, device, coder)] = {"seconds": seconds, "bits": bits}
 
 
+@pytest.fixture(scope="session")
+def compressai():
+    """The real compressai package (torchvision stubbed where missing); skips without it."""
+    from ecc.testing import import_compressai
+
+    try:
+        return import_compressai()
+    except ImportError:
+        pytest.skip("compressai is not installed")
+
+
 @pytest.fixture(params=[1, 0], ids=["1thread", "allthreads"])
 def threads(request):
     """Intra-op threads for the measured call (0 = all cores); restored afterwards."""
@@ -53,7 +64,7 @@ def pytest_terminal_summary(terminalreporter):
         groups[(op, n, streams)][(coder, device, threads)] = r
     w = terminalreporter
     w.section("ecc benchmark summary (median times; ratios are speed-ups)")
-    w.write_line(f"{'op':<18}{'symbols':>12}{'streams':>8}  {'coder':<22}{'device':<6}{'thr':>4}"
+    w.write_line(f"{'op':<22}{'symbols':>12}{'streams':>8}  {'coder':<22}{'device':<6}{'thr':>4}"
                  f"{'Msym/s':>10}{'bits/sym':>10}{'vs python':>11}{'vs compressai':>15}")
     for (op, n, streams), rows in sorted(groups.items()):
         ref = [r["seconds"] for (c, _, _), r in rows.items() if c == "python-reference"]
@@ -63,5 +74,5 @@ def pytest_terminal_summary(terminalreporter):
             vs_ref = f"{ref[0] / r['seconds']:.1f}x" if ref else "-"
             vs_cai = f"{cai[0] / r['seconds']:.1f}x" if cai else "-"
             bits = f"{r['bits']:.4f}" if r["bits"] is not None else "-"
-            w.write_line(f"{op:<18}{n:>12,}{streams:>8}  {coder:<22}{device:<6}{threads:>4}"
+            w.write_line(f"{op:<22}{n:>12,}{streams:>8}  {coder:<22}{device:<6}{threads:>4}"
                          f"{msym:>10.1f}{bits:>10}{vs_ref:>11}{vs_cai:>15}")

@@ -1,45 +1,212 @@
 """ecc as CompressAI's entropy coder: same strings as CompressAI's own coder, and they decode."""
 
+import threading
+
 import pytest
 import torch
 
-from ecc.coding import compressai_adapter, compressai_backend
+import ecc
+from ecc.coding import compressai_adapter, compressai_backend, use_compressai, use_ecc
+
+# Eight architectures of CompressAI 1.2.8's zoo, small enough for CI.
+MODELS = {
+    "FactorizedPrior": dict(N=32, M=48),
+    "ScaleHyperprior": dict(N=32, M=48),
+    "MeanScaleHyperprior": dict(N=32, M=48),
+    "JointAutoregressiveHierarchicalPriors": dict(N=32, M=48),
+    "Cheng2020Anchor": dict(N=32),
+    "Cheng2020AnchorCheckerboard": dict(N=32),
+    "Elic2022Official": dict(N=32, M=160),
+    "Elic2022Chandelier": dict(N=32, M=160),
+}
 
 
 @pytest.fixture(scope="module")
 def image():
-    return torch.rand(2, 3, 128, 192, generator=torch.Generator().manual_seed(0))  # multiples of 64
+    return torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))  # multiples of 64
 
 
 def build(compressai, name, **kwargs):
     torch.manual_seed(1)
-    model = getattr(compressai.models, name)(**kwargs).eval()
+    model = getattr(compressai.models, name)(**(kwargs or MODELS[name])).eval()
     model.update(force=True)
     return model
 
 
-@pytest.mark.parametrize("name", ["FactorizedPrior", "ScaleHyperprior", "MeanScaleHyperprior",
-                                  "JointAutoregressiveHierarchicalPriors"])
-def test_model_strings_equal_compressai_and_decode(compressai, image, name):
-    model = build(compressai, name, N=32, M=48)
+def entropy_models(compressai, model):
+    return [m for m in model.modules() if isinstance(m, compressai.entropy_models.EntropyModel)]
+
+
+class Refuses:
+    """Stands in for CompressAI's coders: any use fails the test."""
+
+    name = "ans"
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __getattr__(self, name):
+        raise AssertionError(f"CompressAI's coder was used ({name})")
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_model_strings_equal_compressai_and_decode(compressai, image, monkeypatch, name):
+    """The same strings and x_hat as CompressAI's coder, and none of CompressAI's coders runs in the block."""
+    model = build(compressai, name)
     with torch.no_grad():
         theirs = model.compress(image)
+        reference = model.decompress(theirs["strings"], theirs["shape"])["x_hat"]
+        refusing = {m: Refuses() for m in entropy_models(compressai, model)}
+        for m, coder in refusing.items():
+            m.entropy_coder = coder
         with compressai_backend(model):
+            for module in ("compressai.models.google", "compressai.latent_codecs.rasterscan"):
+                monkeypatch.setattr(f"{module}.BufferedRansEncoder", Refuses)
+                monkeypatch.setattr(f"{module}.RansDecoder", Refuses)
             ours = model.compress(image)
             decoded = model.decompress(ours["strings"], ours["shape"])["x_hat"]
-        reference = model.decompress(theirs["strings"], theirs["shape"])["x_hat"]
     assert ours["strings"] == theirs["strings"]
     assert torch.equal(decoded, reference)
+    assert all(m.entropy_coder is coder for m, coder in refusing.items())
+
+
+def test_raster_scan_latent_codec_strings_equal_compressai(compressai, monkeypatch):
+    """RasterScanLatentCodec's loops (which build compressai.ans coders) run on ecc's drop-ins."""
+    from compressai.latent_codecs import RasterScanLatentCodec
+    from compressai.layers import MaskedConv2d
+    from compressai.models.utils import conv
+
+    torch.manual_seed(2)
+    gaussian_conditional = compressai.entropy_models.GaussianConditional(None)
+    gaussian_conditional.update_scale_table(compressai.models.google.get_scale_table())
+    codec = RasterScanLatentCodec(gaussian_conditional, conv(16, 8, kernel_size=1, stride=1),
+                                  MaskedConv2d(4, 8, kernel_size=5, padding=2, stride=1)).eval()
+    g = torch.Generator().manual_seed(3)
+    y, params = torch.randn(1, 4, 6, 5, generator=g) * 3, torch.randn(1, 8, 6, 5, generator=g)
+    with torch.no_grad():
+        theirs = codec.compress(y, params)
+        with compressai_backend(codec):
+            monkeypatch.setattr("compressai.latent_codecs.rasterscan.BufferedRansEncoder", Refuses)
+            monkeypatch.setattr("compressai.latent_codecs.rasterscan.RansDecoder", Refuses)
+            ours = codec.compress(y, params)
+            decoded = codec.decompress(ours["strings"], ours["shape"], params)["y_hat"]
+    assert ours["strings"] == theirs["strings"]
+    assert torch.equal(decoded, theirs["y_hat"])
 
 
 def test_backend_is_restored_after_the_block(compressai):
-    model = build(compressai, "ScaleHyperprior", N=32, M=48)
+    model = build(compressai, "ScaleHyperprior")
     original = model.entropy_bottleneck.entropy_coder._encoder
     with compressai_backend(model):
         assert isinstance(model.entropy_bottleneck.entropy_coder._encoder, compressai_adapter.RansEncoder)
-        assert compressai.ans.RansEncoder is compressai_adapter.RansEncoder
+        assert compressai.ans.RansEncoder is not compressai_adapter.RansEncoder  # nothing global is patched
     assert model.entropy_bottleneck.entropy_coder._encoder is original
-    assert compressai.ans.RansEncoder is not compressai_adapter.RansEncoder
+    assert not {"compress", "decompress"} & set(model.entropy_bottleneck.__dict__)
+
+
+def switched(compressai, model) -> bool:
+    """Whether any part of ``model`` is on ecc's coder (instance attributes set by use_ecc)."""
+    return any({"compress", "_compress_ar", "_decompress_ar"} & set(m.__dict__) for m in model.modules())
+
+
+def test_use_ecc_is_reversible_and_nests(compressai):
+    model = build(compressai, "JointAutoregressiveHierarchicalPriors")
+    restore = use_ecc(model)
+    assert switched(compressai, model)
+    assert use_ecc(model)() is None and switched(compressai, model)  # a second switch switches nothing
+    restore()
+    assert not switched(compressai, model)
+    use_ecc(model)
+    use_compressai(model)
+    assert not switched(compressai, model)
+    with compressai_backend(model):
+        with compressai_backend(model):
+            pass
+        assert switched(compressai, model)  # the inner block leaves the outer one's switch
+    assert not switched(compressai, model)
+
+
+def test_switch_does_not_leak_to_other_models_or_threads(compressai, image):
+    """A model built inside the block and one used in another thread meanwhile keep CompressAI's coder."""
+    other = build(compressai, "JointAutoregressiveHierarchicalPriors")
+    small = image[:1, :, :64, :64]
+    with torch.no_grad():
+        expected = other.compress(small)["strings"]
+    inside, seen = threading.Event(), {}
+
+    def use_other():
+        inside.wait()
+        with torch.no_grad():
+            seen["strings"] = other.compress(small)["strings"]
+        seen["switched"] = switched(compressai, other)
+
+    thread = threading.Thread(target=use_other)
+    thread.start()
+    model = build(compressai, "JointAutoregressiveHierarchicalPriors")
+    with compressai_backend(model):
+        built_inside = build(compressai, "MeanScaleHyperprior")
+        inside.set()
+        thread.join()
+        assert not switched(compressai, built_inside)
+        assert isinstance(built_inside.gaussian_conditional.entropy_coder._encoder, compressai.ans.RansEncoder)
+        assert compressai.models.google.RansDecoder is compressai.ans.RansDecoder
+    assert seen == {"strings": expected, "switched": False}
+
+
+def test_other_coders_and_precisions_are_refused(compressai):
+    model = compressai.entropy_models.GaussianConditional([0.11, 1.0, 10.0], entropy_coder_precision=15)
+    with pytest.raises(ValueError, match="precision 16"):
+        use_ecc(model)
+    assert "compress" not in model.__dict__
+
+
+def test_tables_follow_update_and_in_place_changes(compressai):
+    """ecc's tables are made once per update(): a new table (update) and an in-place change of the
+    buffers are both seen."""
+    ours, theirs = (compressai.entropy_models.GaussianConditional([0.11, 1.0, 10.0]) for _ in range(2))
+    y = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(5)) * 4
+    indexes = torch.randint(0, 3, y.shape, generator=torch.Generator().manual_seed(6), dtype=torch.int32)
+    use_ecc(ours)
+    strings = []
+    for change in (lambda gc: gc.update(), lambda gc: gc.update_scale_table([0.2, 2.0, 20.0], force=True),
+                   lambda gc: gc._offset.sub_(1)):
+        change(ours)
+        change(theirs)
+        strings.append(ours.compress(y, indexes))
+        assert strings[-1] == theirs.compress(y, indexes)
+    assert len(set(map(tuple, strings))) == 3
+
+
+def test_empty_batch_matches_compressai(compressai):
+    gc = compressai.entropy_models.GaussianConditional([0.11, 1.0, 10.0])
+    gc.update()
+    y, indexes = torch.zeros(0, 4, 2, 2), torch.zeros(0, 4, 2, 2, dtype=torch.int32)
+    with compressai_backend(gc):
+        assert gc.compress(y, indexes) == []
+        assert gc.decompress([], indexes).shape == (0, 4, 2, 2)
+
+
+@pytest.mark.skipif(not (torch.cuda.is_available() and ecc.ops.cuda_version()), reason="needs CUDA and a CUDA build")
+@pytest.mark.parametrize("name", ["ScaleHyperprior", "Cheng2020AnchorCheckerboard", "Elic2022Official"])
+def test_cuda_model_codes_on_the_device(compressai, image, monkeypatch, name):
+    """A model on CUDA codes its latents there (the ops get CUDA tensors) and writes CompressAI's strings."""
+    monkeypatch.setattr(torch.backends.cudnn, "deterministic", True)
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", False)
+    model, x = build(compressai, name).cuda(), image.cuda()
+    devices = []
+    for op in ("rans_encode", "rans_decode"):
+        real = getattr(ecc.ops, op)
+        spy = lambda *args, real=real, **kw: devices.append(args[2].device) or real(*args, **kw)  # noqa: E731
+        monkeypatch.setattr(ecc.ops, op, spy)
+    with torch.no_grad():
+        theirs = model.compress(x)
+        reference = model.decompress(theirs["strings"], theirs["shape"])["x_hat"]
+        with compressai_backend(model):
+            ours = model.compress(x)
+            decoded = model.decompress(ours["strings"], ours["shape"])["x_hat"]
+    assert ours["strings"] == theirs["strings"]
+    assert torch.equal(decoded, reference)
+    assert devices and all(d.type == "cuda" for d in devices)
 
 
 def test_list_api_matches_compressai(compressai, tables):

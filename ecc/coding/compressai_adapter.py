@@ -1,147 +1,145 @@
-"""ecc as the entropy coder of CompressAI models.
+"""Drop-ins for CompressAI's list-level coders (``compressai.ans``) on ecc's native ops.
 
 ``RansEncoder``, ``BufferedRansEncoder`` and ``RansDecoder`` have the methods and list/bytes
-arguments of ``compressai.ans`` and produce the same bytes; every call goes through ecc's
-native ops (``decode_stream`` through :func:`ecc.ops.rans_decode_part`, which keeps the
-stream's position between calls). One line switches a model over::
+arguments of ``compressai.ans`` and produce the same bytes; ``decode_stream`` runs on
+:func:`ecc.ops.rans_decode_part`, which keeps the stream's position between calls. Lists become
+tensors through numpy (``np.fromiter``, about 4x ``torch.as_tensor`` on a list).
 
-    with ecc.coding.compressai_backend(model):
-        out = model.compress(x)          # same strings as CompressAI's own coder
-
-For ecc's own models use the tensor path (:func:`ecc.ops.rans_encode`), which never builds
-Python lists.
+A model switched with :func:`ecc.coding.use_ecc` codes tensors without any list; these coders
+serve CompressAI's autoregressive loops (mbt2018, cheng2020), which call them with lists, and
+code that calls a coder directly.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sys
+import itertools
 from typing import Sequence
 
 import numpy as np
 import torch
 
 from .. import ops
+from .compressai_entropy import model_tables
+
+_CPU = torch.device("cpu")
+
+
+def int32_tensor(values: Sequence[int]) -> torch.Tensor:
+    """A sequence of ints as a (len,) int32 CPU tensor."""
+    return torch.from_numpy(np.fromiter(values, dtype=np.int32, count=len(values)))
 
 
 def _tables(cdfs: Sequence[Sequence[int]], cdf_sizes: Sequence[int], offsets: Sequence[int]):
     """CompressAI's list tables as ecc's (cdf (S, Lmax), cdf_length (S,), offset (S,)) int32."""
     widths = {len(row) for row in cdfs}
     if len(widths) == 1:  # CompressAI's rows are padded to one width: one conversion
-        cdf = torch.from_numpy(np.array(cdfs, dtype=np.int32))
+        width = widths.pop()
+        flat = np.fromiter(itertools.chain.from_iterable(cdfs), dtype=np.int32, count=len(cdfs) * width)
+        cdf = torch.from_numpy(flat.reshape(len(cdfs), width))
     else:
         cdf = torch.zeros(len(cdfs), max(widths, default=2), dtype=torch.int32)
         for r, row in enumerate(cdfs):
-            cdf[r, : len(row)] = torch.as_tensor(row, dtype=torch.int32)
-    return cdf, torch.as_tensor(cdf_sizes, dtype=torch.int32), torch.as_tensor(offsets, dtype=torch.int32)
+            cdf[r, : len(row)] = int32_tensor(row)
+    return cdf, int32_tensor(cdf_sizes), int32_tensor(offsets)
 
 
-class _LastTables:
-    """:func:`_tables` of the last lists seen, reused while the lists are equal to a copy of them
-    (CompressAI's autoregressive decoder passes the same tables for every position)."""
+class _ListTables:
+    """:func:`_tables` of the last lists seen, reused while they are the same tables.
 
-    def __init__(self):
+    Without ``models`` (a drop-in built by user code) "the same" means equal to a copy of the
+    last lists: the caller may change them in place. With ``models`` (CompressAI entropy models:
+    the coders that a switched model's methods build, whose lists are locals of CompressAI's loop,
+    passed unchanged for every position) it means the same list objects, and tables equal to one
+    of ``models``' are that model's :func:`model_tables`.
+    """
+
+    def __init__(self, models: Sequence[torch.nn.Module] = ()):
+        self._models = models
         self._lists = self._converted = None
 
     def __call__(self, cdfs, cdf_sizes, offsets):
-        if not all(isinstance(t, list) for t in (cdfs, cdf_sizes, offsets)):
-            return _tables(cdfs, cdf_sizes, offsets)
-        if self._lists is None or self._lists != (cdfs, cdf_sizes, offsets):
+        lists = (cdfs, cdf_sizes, offsets)
+        if not all(isinstance(t, list) for t in lists):
+            return self._of_model(_tables(*lists))
+        if self._models:
+            if self._lists is None or any(a is not b for a, b in zip(self._lists, lists)):
+                self._lists, self._converted = lists, self._of_model(_tables(*lists))
+        elif self._lists is None or self._lists != lists:
             self._lists = ([list(row) for row in cdfs], list(cdf_sizes), list(offsets))
-            self._converted = _tables(cdfs, cdf_sizes, offsets)
+            self._converted = _tables(*lists)
         return self._converted
 
+    def _of_model(self, tables):
+        for model in self._models:
+            theirs = model_tables(model, _CPU)
+            if all(a.shape == b.shape and torch.equal(a, b) for a, b in zip(tables, theirs)):
+                return theirs
+        return tables
 
-def _encode(symbols, indexes, tables) -> bytes:
-    data, _ = ops.rans_encode(torch.as_tensor(symbols, dtype=torch.int32).reshape(-1),
-                              torch.as_tensor(indexes, dtype=torch.int32).reshape(-1), *tables)
+
+def _encode(symbols: torch.Tensor, indexes: torch.Tensor, tables) -> bytes:
+    data, _ = ops.rans_encode(symbols, indexes, *tables)
     return data.numpy().tobytes()
 
 
 class RansEncoder:
-    """Drop-in for ``compressai.ans.RansEncoder``."""
+    """Drop-in for ``compressai.ans.RansEncoder``.
 
-    def __init__(self):
-        self._tables = _LastTables()
+    Args:
+        models: CompressAI entropy models whose tables the lists may hold (then coded with
+            :func:`ecc.coding.compressai_entropy.model_tables`, prepared once per model).
+    """
+
+    def __init__(self, *, models: Sequence[torch.nn.Module] = ()):
+        self._tables = _ListTables(models)
 
     def encode_with_indexes(self, symbols, indexes, cdfs, cdfs_sizes, offsets) -> bytes:
-        return _encode(symbols, indexes, self._tables(cdfs, cdfs_sizes, offsets))
+        return _encode(int32_tensor(symbols), int32_tensor(indexes), self._tables(cdfs, cdfs_sizes, offsets))
 
 
 class BufferedRansEncoder:
     """Drop-in for ``compressai.ans.BufferedRansEncoder``: several ``encode_with_indexes`` calls
-    (each with its own tables), one stream at ``flush()``."""
+    (each with its own tables), one stream at ``flush()``. ``models`` as :class:`RansEncoder`."""
 
-    def __init__(self):
-        self._symbols, self._indexes, self._rows, self._sizes, self._offsets = [], [], [], [], []
+    def __init__(self, *, models: Sequence[torch.nn.Module] = ()):
+        self._tables = _ListTables(models)
+        self._parts = []  # (symbols (n,) int32, indexes (n,) int32, tables)
 
     def encode_with_indexes(self, symbols, indexes, cdfs, cdfs_sizes, offsets) -> None:
-        base = len(self._rows)  # this call's rows follow the earlier calls' rows
-        self._symbols += list(symbols)
-        self._indexes += [base + i for i in indexes]
-        self._rows += list(cdfs)
-        self._sizes += list(cdfs_sizes)
-        self._offsets += list(offsets)
+        self._parts.append((int32_tensor(symbols), int32_tensor(indexes), self._tables(cdfs, cdfs_sizes, offsets)))
 
     def flush(self) -> bytes:
-        data = _encode(self._symbols, self._indexes, _tables(self._rows, self._sizes, self._offsets))
-        self.__init__()
-        return data
+        parts, self._parts = self._parts, []
+        symbols = torch.cat([p[0] for p in parts])
+        if all(p[2] is parts[0][2] for p in parts):
+            return _encode(symbols, torch.cat([p[1] for p in parts]), parts[0][2])
+        # each part's rows follow the earlier parts' rows in one table
+        bases = itertools.accumulate((p[2][0].shape[0] for p in parts[:-1]), initial=0)
+        indexes = torch.cat([p[1] + base for p, base in zip(parts, bases)])
+        width = max(p[2][0].shape[1] for p in parts)
+        cdf = torch.cat([torch.nn.functional.pad(p[2][0], (0, width - p[2][0].shape[1])) for p in parts])
+        return _encode(symbols, indexes, (cdf, *(torch.cat([p[2][i] for p in parts]) for i in (1, 2))))
 
 
 class RansDecoder:
-    """Drop-in for ``compressai.ans.RansDecoder``."""
+    """Drop-in for ``compressai.ans.RansDecoder``. ``models`` as :class:`RansEncoder`."""
 
-    def __init__(self):
-        self._data = self._state = None
-        self._tables = _LastTables()
+    def __init__(self, *, models: Sequence[torch.nn.Module] = ()):
+        self._data = self._sizes = self._state = None
+        self._tables = _ListTables(models)
 
     def decode_with_indexes(self, encoded: bytes, indexes, cdfs, cdfs_sizes, offsets) -> list[int]:
-        data = ops.byte_tensor(encoded)
-        idx = torch.as_tensor(indexes, dtype=torch.int32).reshape(-1)
-        out = ops.rans_decode(data, torch.tensor([len(encoded)]), idx, *self._tables(cdfs, cdfs_sizes, offsets))
-        return out.tolist()
+        out = ops.rans_decode(ops.byte_tensor(encoded), torch.tensor([len(encoded)]), int32_tensor(indexes),
+                              *self._tables(cdfs, cdfs_sizes, offsets))
+        return out.numpy().tolist()
 
     def set_stream(self, encoded: bytes) -> None:
-        self._data, self._state = ops.byte_tensor(encoded), None
+        self._data, self._sizes, self._state = ops.byte_tensor(encoded), torch.tensor([len(encoded)]), None
 
     def decode_stream(self, indexes, cdfs, cdfs_sizes, offsets) -> list[int]:
         """The next ``len(indexes)`` symbols of the stream given to :meth:`set_stream`."""
         if self._data is None:
             raise RuntimeError("call set_stream(encoded) before decode_stream(...)")
-        idx = torch.as_tensor(indexes, dtype=torch.int32).reshape(1, -1)
-        symbols, self._state = ops.rans_decode_part(self._data, torch.tensor([self._data.numel()]), self._state,
-                                                    idx, *self._tables(cdfs, cdfs_sizes, offsets))
-        return symbols.reshape(-1).tolist()
-
-
-_REPLACEMENTS = {"RansEncoder": RansEncoder, "RansDecoder": RansDecoder, "BufferedRansEncoder": BufferedRansEncoder}
-
-
-@contextlib.contextmanager
-def compressai_backend(*models: torch.nn.Module):
-    """Within the block, CompressAI uses ecc's coder: the given models' entropy models, models
-    built inside the block, and the autoregressive models' buffered coders. Restored on exit."""
-    import compressai.ans
-
-    patched = []
-    for name, module in list(sys.modules.items()):
-        if name == "compressai" or name.startswith("compressai."):
-            for attr, ours in _REPLACEMENTS.items():
-                theirs = getattr(module, attr, None)
-                if theirs is not None and theirs is getattr(compressai.ans, attr):
-                    patched.append((module, attr, theirs))
-    for module in (m for model in models for m in model.modules()):
-        coder = getattr(module, "entropy_coder", None)
-        if coder is not None and hasattr(coder, "_encoder"):
-            patched += [(coder, "_encoder", coder._encoder), (coder, "_decoder", coder._decoder)]
-    try:
-        for target, attr, theirs in patched:
-            if attr in _REPLACEMENTS:
-                setattr(target, attr, _REPLACEMENTS[attr])
-            else:
-                setattr(target, attr, RansEncoder() if attr == "_encoder" else RansDecoder())
-        yield
-    finally:
-        for target, attr, theirs in reversed(patched):
-            setattr(target, attr, theirs)
+        symbols, self._state = ops.rans_decode_part(self._data, self._sizes, self._state, int32_tensor(indexes)[None],
+                                                    *self._tables(cdfs, cdfs_sizes, offsets))
+        return symbols[0].numpy().tolist()
