@@ -27,6 +27,12 @@ from .model.weights import model_hash
 
 # batch limit: utterances x latent frames^2, i.e. the time mixing's (B, C, T, T) memory
 _MAX_BATCH_AREA = 8 * 250**2
+# the longest segment a file may declare (a file's segment length is the encoder's segment_seconds)
+MAX_SEGMENT_SECONDS = 60
+_MAX_SEGMENT_SAMPLES = MAX_SEGMENT_SECONDS * SAMPLE_RATE
+# the shortest stream either coder writes: `compressai`'s 8-byte final state, `interleaved`'s 4-byte
+# header and one lane's 4-byte state
+_MIN_STREAM_BYTES = 8
 
 
 class SpeechCodec:
@@ -48,6 +54,8 @@ class SpeechCodec:
 
     def __init__(self, model: ECC, device: str | torch.device = "cpu", segment_seconds: float = 10.0,
                  coder: CoderSettings | None = None):
+        if not 0 < segment_seconds <= MAX_SEGMENT_SECONDS:
+            raise ValueError(f"segment_seconds must be in (0, {MAX_SEGMENT_SECONDS}], got {segment_seconds}")
         block = model.padded_length(1)  # padding granularity in samples
         self.segment_samples = max(block, int(segment_seconds * SAMPLE_RATE) // block * block)
         self.device = torch.device(device)
@@ -127,10 +135,6 @@ class SpeechCodec:
         names = names or [None] * len(blobs)
         files = [self._read(blob, name) for blob, name in zip(blobs, names)]
         spans = [_segments(header.num_samples, header.chunk_samples) for header, _ in files]
-        for name, (header, segments), expected in zip(names, files, spans):
-            if len(segments) != len(expected):
-                raise bitstream.CorruptFile(f"{name or 'file'}: {len(segments)} coded segments for "
-                                            f"{header.num_samples} samples (expected {len(expected)})")
         # (file, segment within the file, start, end) of every segment of every file
         pieces = [(i, j, start, end) for i, file_spans in enumerate(spans) for j, (start, end) in enumerate(file_spans)]
         outputs = [torch.zeros(header.num_samples) for header, _ in files]
@@ -170,13 +174,41 @@ class SpeechCodec:
         """(header, per-segment lists of stream byte strings) of a checked file."""
         header, sizes, payload = bitstream.unpack(blob, name)
         bitstream.check_model(header, self.model.model_id, self.hash, name)
-        if header.sample_rate != SAMPLE_RATE:
-            raise bitstream.CorruptFile(f"{name or 'file'}: sample rate {header.sample_rate} Hz; ECC codes {SAMPLE_RATE} Hz")
         per_segment = 1 if _shared(header) else 1 + self.model.context.slices
-        if len(sizes) % per_segment:
-            raise bitstream.CorruptFile(f"{name or 'file'}: {len(sizes)} streams is not a multiple of {per_segment}")
+        _check_counts(header, sizes, per_segment, self.model.points, name)
         streams = _cut(payload, sizes)
         return header, [streams[j:j + per_segment] for j in range(0, len(streams), per_segment)]
+
+
+def _check_counts(header: bitstream.Header, sizes: Sequence[int], per_segment: int, points: int,
+                  name: str | None) -> None:
+    """Refuse a header whose counts the payload cannot back, by arithmetic on the header and the
+    size table, before anything is allocated: every stream holds at least _MIN_STREAM_BYTES, the streams make
+    whole segments, a segment holds at most _MAX_SEGMENT_SAMPLES, and num_samples needs exactly
+    that many segments. A decoder's work and output are then bounded by the file's size.
+
+    Raises:
+        ecc.bitstream.CorruptFile: naming the file and the field.
+    """
+    where = name or "file"
+    if header.sample_rate != SAMPLE_RATE:
+        raise bitstream.CorruptFile(f"{where}: sample rate {header.sample_rate} Hz; ECC codes {SAMPLE_RATE} Hz")
+    if not 0 <= header.quality <= points - 1:
+        raise bitstream.CorruptFile(f"{where}: quality {header.quality} is outside the model's [0, {points - 1}]")
+    if len(sizes) % per_segment:
+        raise bitstream.CorruptFile(f"{where}: {len(sizes)} streams is not a multiple of {per_segment}")
+    if sizes and min(sizes) < _MIN_STREAM_BYTES:
+        raise bitstream.CorruptFile(f"{where}: a stream of {min(sizes)} bytes (every coded stream has at "
+                                    f"least {_MIN_STREAM_BYTES})")
+    step = header.chunk_samples or header.num_samples
+    if step > _MAX_SEGMENT_SAMPLES:
+        raise bitstream.CorruptFile(f"{where}: segments of {step} samples (at most {_MAX_SEGMENT_SAMPLES}, "
+                                    f"{MAX_SEGMENT_SECONDS} s)")
+    segments = len(sizes) // per_segment
+    expected = -(-header.num_samples // step) if step else 0
+    if segments != expected:
+        raise bitstream.CorruptFile(f"{where}: {segments} coded segments for {header.num_samples} samples "
+                                    f"(expected {expected})")
 
 
 def _segments(num_samples: int, segment_samples: int) -> list[tuple[int, int]]:
