@@ -226,6 +226,7 @@ class ContainerTarget:
 
 
 TARGETS = {"decode": DecodeTarget, "container": ContainerTarget}
+_CASE = "fuzz case "  # a child's progress line on stderr: _CASE + "target:case"
 
 
 def _with_crc(blob: bytearray) -> bytearray:
@@ -241,8 +242,9 @@ def _rss_kb(field: str) -> int:
     return int(re.search(rf"{field}:\s+(\d+)", Path("/proc/self/status").read_text()).group(1))
 
 
-def run_batch(target: str, seed: int, first: int, count: int, scale: float = 1.0) -> dict:
-    """Cases first .. first + count - 1 of ``target`` in this process.
+def run_batch(target: str, seed: int, first: int, count: int, scale: float = 1.0, progress=None) -> dict:
+    """Cases first .. first + count - 1 of ``target`` in this process; ``progress`` (a text file)
+    gets a line naming each case before it runs, so a crash names its case.
 
     Returns:
         {"cases", "outcomes" {outcome or exception name: count}, "slowest_s", "rss_growth_mb",
@@ -257,6 +259,8 @@ def run_batch(target: str, seed: int, first: int, count: int, scale: float = 1.0
     base = _rss_kb("VmRSS")
     outcomes, failures, slowest = {}, [], 0.0
     for case in range(first, first + count):
+        if progress:
+            print(f"{_CASE}{target}:{case}", file=progress, flush=True)
         start = time.perf_counter()
         try:
             outcome = fuzz_target.run(_case_rng(seed, target, case))
@@ -290,9 +294,14 @@ def _child(target: str, seed: int, first: int, count: int, scale: float, timeout
         return {"cases": count, "outcomes": {}, "slowest_s": timeout, "rss_growth_mb": 0,
                 "failures": [f"{where}: the batch did not finish in {timeout:g} s"]}
     if done.returncode != 0 or not done.stdout.strip():
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        lines = done.stderr.strip().splitlines()
+        cases = [line[len(_CASE):] for line in lines if line.startswith(_CASE)]
+        if cases:
+            where = f"{cases[-1]} (replay: python -m ecc.fuzz --replay {cases[-1]} --seed {seed})"
+        summary = [line for line in lines if not line.startswith(_CASE) and line.strip()]
         return {"cases": count, "outcomes": {}, "slowest_s": 0, "rss_growth_mb": 0,
-                "failures": [f"{where}: the child exited with {done.returncode} ({tail})"]}
+                "failures": [f"{where}: the child exited with {done.returncode} "
+                             f"({summary[-1] if summary else 'no output'})"]}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -339,7 +348,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.batch:
         target, first, count = args.batch
-        print(json.dumps(run_batch(target, args.seed, int(first), int(count), args.scale)))
+        print(json.dumps(run_batch(target, args.seed, int(first), int(count), args.scale, progress=sys.stderr)))
         return 0
     if args.replay:
         target, case = args.replay.split(":")
