@@ -180,6 +180,16 @@ class SpeechCodec:
         return header, [streams[j:j + per_segment] for j in range(0, len(streams), per_segment)]
 
 
+def _segments(num_samples: int, segment_samples: int) -> list[tuple[int, int]]:
+    step = segment_samples or max(num_samples, 1)
+    return [(start, min(start + step, num_samples)) for start in range(0, num_samples, step)]
+
+
+def _shared(header: bitstream.Header) -> bool:
+    """Whether the file codes each segment in one stream (``compressai`` from format version 2)."""
+    return header.coder == "compressai" and header.version >= 2
+
+
 def _check_counts(header: bitstream.Header, sizes: Sequence[int], per_segment: int, points: int,
                   name: str | None) -> None:
     """Refuse a header whose counts the payload cannot back, by arithmetic on the header and the
@@ -209,16 +219,6 @@ def _check_counts(header: bitstream.Header, sizes: Sequence[int], per_segment: i
     if segments != expected:
         raise bitstream.CorruptFile(f"{where}: {segments} coded segments for {header.num_samples} samples "
                                     f"(expected {expected})")
-
-
-def _segments(num_samples: int, segment_samples: int) -> list[tuple[int, int]]:
-    step = segment_samples or max(num_samples, 1)
-    return [(start, min(start + step, num_samples)) for start in range(0, num_samples, step)]
-
-
-def _shared(header: bitstream.Header) -> bool:
-    """Whether the file codes each segment in one stream (``compressai`` from format version 2)."""
-    return header.coder == "compressai" and header.version >= 2
 
 
 def _split_streams(data: torch.Tensor, sizes: torch.Tensor) -> list[list[bytes]]:
