@@ -16,7 +16,8 @@ Targets:
                 Documented: RuntimeError (the ops), ValueError (the wrappers' argument checks).
     container   SpeechCodec.decompress of the shipped model on `.ecc` files whose header fields
                 are set to extremes, whose header, size table or payload bytes are mutated (the
-                CRC recomputed), and on damaged, truncated or foreign bytes. Documented:
+                CRC recomputed), that declare hours of audio in many 8-byte segments, and on
+                damaged, truncated or foreign bytes. Documented:
                 ecc.bitstream.EccFileError; a decoded file has num_samples finite samples.
 """
 
@@ -170,7 +171,7 @@ class ContainerTarget:
         blob = bytearray(rng.choice(self.blobs))
         header, sizes, payload = bitstream.unpack(bytes(blob))
         table_end = len(blob) - bitstream.CRC.size - len(payload)  # the header and the size table
-        kind = rng.randrange(6)
+        kind = rng.randrange(7)
         if kind == 0:  # one or two header fields at extremes, CRC valid
             changes = {f: rng.choice(self.EXTREMES[f]) for f in rng.sample(sorted(self.EXTREMES), rng.randint(1, 2))}
             try:
@@ -215,8 +216,14 @@ class ContainerTarget:
                 del blob[rng.randrange(len(blob)):]
             else:
                 blob += rng.randbytes(rng.randint(1, 16))
-        else:  # foreign bytes, with and without the magic
+        elif kind == 5:  # foreign bytes, with and without the magic
             blob = bytearray(rng.choice((b"", bitstream.MAGIC, b"RIFF")) + rng.randbytes(rng.randint(0, 64)))
+        else:  # a long declared length backed by many minimal (8-byte) segments, CRC valid
+            per_segment = len(sizes) // 2  # every base file has two segments
+            segments, chunk = rng.choice((2, 100, 2000, 2237)), rng.choice((320, 8000, 960000))
+            length = segments * chunk - rng.choice((0, 1, chunk - 1))
+            blob = bytearray(bitstream.pack(dataclasses.replace(header, num_samples=length, chunk_samples=chunk),
+                                            [8] * (segments * per_segment), rng.randbytes(8 * segments * per_segment)))
         wave = self.codec.decompress(bytes(blob), "fuzz.ecc")
         declared = bitstream.unpack(bytes(blob))[0].num_samples
         if wave.shape != (declared,) or not torch.isfinite(wave).all():

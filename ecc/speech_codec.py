@@ -30,6 +30,8 @@ _MAX_BATCH_AREA = 8 * 250**2
 # the longest segment a file may declare (a file's segment length is the encoder's segment_seconds)
 MAX_SEGMENT_SECONDS = 60
 _MAX_SEGMENT_SAMPLES = MAX_SEGMENT_SECONDS * SAMPLE_RATE
+# the longest file decoded: 2^31 samples (37 h) of 16-bit PCM fill the 4 GiB a WAV file can hold
+MAX_FILE_SAMPLES = 2**31
 # the shortest stream either coder writes: `compressai`'s 8-byte final state, `interleaved`'s 4-byte
 # header and one lane's 4-byte state
 _MIN_STREAM_BYTES = 8
@@ -137,7 +139,7 @@ class SpeechCodec:
         spans = [_segments(header.num_samples, header.chunk_samples) for header, _ in files]
         # (file, segment within the file, start, end) of every segment of every file
         pieces = [(i, j, start, end) for i, file_spans in enumerate(spans) for j, (start, end) in enumerate(file_spans)]
-        outputs = [torch.zeros(header.num_samples) for header, _ in files]
+        outputs = [torch.empty(header.num_samples) for header, _ in files]  # the segments cover every sample
         skip_default = self.model.skip_below
         # the segments of one batch share a quality (the gain), a skip threshold and a coder
         keys_by_setting = defaultdict(list)
@@ -194,8 +196,9 @@ def _check_counts(header: bitstream.Header, sizes: Sequence[int], per_segment: i
                   name: str | None) -> None:
     """Refuse a header whose counts the payload cannot back, by arithmetic on the header and the
     size table, before anything is allocated: every stream holds at least _MIN_STREAM_BYTES, the streams make
-    whole segments, a segment holds at most _MAX_SEGMENT_SAMPLES, and num_samples needs exactly
-    that many segments. A decoder's work and output are then bounded by the file's size.
+    whole segments, a segment holds at most _MAX_SEGMENT_SAMPLES, a file at most MAX_FILE_SAMPLES,
+    and num_samples needs exactly that many segments. A decoder's work and output are then bounded
+    by the file's size.
 
     Raises:
         ecc.bitstream.CorruptFile: naming the file and the field.
@@ -210,6 +213,9 @@ def _check_counts(header: bitstream.Header, sizes: Sequence[int], per_segment: i
     if sizes and min(sizes) < _MIN_STREAM_BYTES:
         raise bitstream.CorruptFile(f"{where}: a stream of {min(sizes)} bytes (every coded stream has at "
                                     f"least {_MIN_STREAM_BYTES})")
+    if header.num_samples > MAX_FILE_SAMPLES:
+        raise bitstream.CorruptFile(f"{where}: {header.num_samples} samples (at most {MAX_FILE_SAMPLES}, "
+                                    f"{MAX_FILE_SAMPLES / SAMPLE_RATE / 3600:.0f} h)")
     step = header.chunk_samples or header.num_samples
     if step > _MAX_SEGMENT_SAMPLES:
         raise bitstream.CorruptFile(f"{where}: segments of {step} samples (at most {_MAX_SEGMENT_SAMPLES}, "

@@ -190,9 +190,10 @@ def test_segment_count_must_match_the_header(model):
 
 
 @pytest.mark.parametrize("change,message", [
-    (dict(num_samples=2**40), "1 coded segments for 1099511627776 samples"),
-    (dict(num_samples=2**62), "1 coded segments for 4611686018427387904 samples"),
-    (dict(num_samples=2**64 - 1), "1 coded segments for"),
+    (dict(num_samples=2**40), "1099511627776 samples \\(at most 2147483648, 37 h\\)"),
+    (dict(num_samples=2**62), "4611686018427387904 samples \\(at most"),
+    (dict(num_samples=2**64 - 1), "18446744073709551615 samples \\(at most"),
+    (dict(num_samples=2**31), "1 coded segments for 2147483648 samples \\(expected 13422\\)"),
     (dict(num_samples=10**9, chunk_samples=0), "segments of 1000000000 samples \\(at most 960000, 60 s\\)"),
     (dict(chunk_samples=2**32 - 1), "segments of 4294967295 samples"),
     (dict(chunk_samples=1), "1 coded segments for 8000 samples \\(expected 8000\\)"),
