@@ -195,10 +195,10 @@ def _shared(header: bitstream.Header) -> bool:
 def _check_counts(header: bitstream.Header, sizes: Sequence[int], per_segment: int, points: int,
                   name: str | None) -> None:
     """Refuse a header whose counts the payload cannot back, by arithmetic on the header and the
-    size table, before anything is allocated: every stream holds at least _MIN_STREAM_BYTES, the streams make
-    whole segments, a segment holds at most _MAX_SEGMENT_SAMPLES, a file at most MAX_FILE_SAMPLES,
-    and num_samples needs exactly that many segments. A decoder's work and output are then bounded
-    by the file's size.
+    size table, before anything is allocated: every stream holds at least _MIN_STREAM_BYTES, the
+    streams make whole segments, a segment holds at most _MAX_SEGMENT_SAMPLES, a file at most
+    MAX_FILE_SAMPLES, and num_samples needs exactly that many segments. A decoder's work and
+    output are then bounded by the file's size.
 
     Raises:
         ecc.bitstream.CorruptFile: naming the file and the field.
