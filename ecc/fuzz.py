@@ -66,7 +66,8 @@ class DecodeTarget:
         extra = {}
         if fmt == "interleaved":
             extra = {"lanes": rng.choice((None, 1, 4, 8, 16, 32)), "chunk_size": rng.choice((32, 64, 1024, 1 << 16))}
-        data, sizes = ops.rans_encode(symbols, indexes, *self.tables, skip, "interleaved" if fmt == "interleaved" else "compressai", **extra)
+        coded_as = "interleaved" if fmt == "interleaved" else "compressai"
+        data, sizes = ops.rans_encode(symbols, indexes, *self.tables, skip, coded_as, **extra)
 
         kind = rng.randrange(8)
         if kind == 1:  # flip bytes
@@ -96,7 +97,8 @@ class DecodeTarget:
                 indexes = indexes.clone()
                 indexes[rng.randrange(b), rng.randrange(n)] = rng.choice((-1, self.rows, 2**31 - 1, -(2**31)))
             else:
-                indexes = torch.randint(0, self.rows, (b, max(0, n + rng.choice((-5, -1, 1, 7)))), generator=g, dtype=torch.int32)
+                shape = (b, max(0, n + rng.choice((-5, -1, 1, 7))))
+                indexes = torch.randint(0, self.rows, shape, generator=g, dtype=torch.int32)
         elif kind == 6:  # another skip threshold
             skip = rng.choice((-1, 0, 7, self.rows, 2**31 - 1, -(2**31)))
         elif kind == 7:  # wrong dtypes and shapes
