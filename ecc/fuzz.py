@@ -140,7 +140,7 @@ class ContainerTarget:
     """Crafted and damaged `.ecc` files into SpeechCodec.decompress with the shipped model."""
 
     expected = (bitstream.EccFileError,)
-    max_seconds = 5.0
+    max_seconds = 10.0  # a decoded case runs the model; a busy 2-core machine took up to 4.9 s
     max_rss_mb = 400
     batch = 60
 
