@@ -136,9 +136,10 @@ inline std::vector<int64_t> stream_starts(const char* op, const at::Tensor& size
   std::vector<int64_t> start(num_streams + 1, 0);
   for (int64_t b = 0; b < num_streams; ++b) {
     TORCH_CHECK(size[b] >= 0, op, ": sizes[", b, "] = ", size[b], " is negative");
+    // start[b] <= data_bytes, so data_bytes - start[b] cannot overflow where start[b] + size[b] could
+    TORCH_CHECK(size[b] <= data_bytes - start[b], op, ": sizes add up to more than the ", data_bytes,
+                " bytes of data (sizes[", b, "] = ", size[b], ")");
     start[b + 1] = start[b] + size[b];
-    TORCH_CHECK(start[b + 1] <= data_bytes, op, ": sizes add up to more than the ", data_bytes,
-                " bytes of data");
   }
   TORCH_CHECK(start[num_streams] == data_bytes, op, ": sizes add up to ", start[num_streams],
               " bytes but data has ", data_bytes);

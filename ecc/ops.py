@@ -115,6 +115,15 @@ def _(x, weight, bias, activation):
     return x.new_empty((x.shape[0], weight.shape[0], x.shape[2]))
 
 
+def _conv1d_backward(ctx, grad):
+    raise RuntimeError("ecc.ops.deterministic_conv1d is not differentiable: it is the inference path; "
+                       "train through torch.nn.functional.conv1d with the same weights (as "
+                       "DeterministicConvStack(deterministic=False) does)")
+
+
+torch.library.register_autograd("ecc::deterministic_conv1d", _conv1d_backward)
+
+
 # --- rans_encode ----------------------------------------------------------------------------------
 
 

@@ -32,6 +32,14 @@ _MAX_BATCH_AREA = 8 * 250**2
 _PCM_SCALE = {torch.int16: 2.0**15, torch.int32: 2.0**31}
 # a peak above this (+6 dBFS) is not speech at full scale but a scaling mistake, and is refused
 FULL_SCALE_LIMIT = 2.0
+# the longest segment a file may declare (a file's segment length is the encoder's segment_seconds)
+MAX_SEGMENT_SECONDS = 60
+_MAX_SEGMENT_SAMPLES = MAX_SEGMENT_SECONDS * SAMPLE_RATE
+# the longest file decoded: 2^31 samples (37 h) of 16-bit PCM fill the 4 GiB a WAV file can hold
+MAX_FILE_SAMPLES = 2**31
+# the shortest stream either coder writes: `compressai`'s 8-byte final state, `interleaved`'s 4-byte
+# header and one lane's 4-byte state
+_MIN_STREAM_BYTES = 8
 
 
 class SpeechCodec:
@@ -53,6 +61,8 @@ class SpeechCodec:
 
     def __init__(self, model: ECC, device: str | torch.device = "cpu", segment_seconds: float = 10.0,
                  coder: CoderSettings | None = None):
+        if not 0 < segment_seconds <= MAX_SEGMENT_SECONDS:
+            raise ValueError(f"segment_seconds must be in (0, {MAX_SEGMENT_SECONDS}], got {segment_seconds}")
         block = model.padded_length(1)  # padding granularity in samples
         self.segment_samples = max(block, int(segment_seconds * SAMPLE_RATE) // block * block)
         self.device = torch.device(device)
@@ -171,13 +181,9 @@ class SpeechCodec:
         names = names or [None] * len(blobs)
         files = [self._read(blob, name) for blob, name in zip(blobs, names)]
         spans = [_segments(header.num_samples, header.chunk_samples) for header, _ in files]
-        for name, (header, segments), expected in zip(names, files, spans):
-            if len(segments) != len(expected):
-                raise bitstream.CorruptFile(f"{name or 'file'}: {len(segments)} coded segments for "
-                                            f"{header.num_samples} samples (expected {len(expected)})")
         # (file, segment within the file, start, end) of every segment of every file
         pieces = [(i, j, start, end) for i, file_spans in enumerate(spans) for j, (start, end) in enumerate(file_spans)]
-        outputs = [torch.zeros(header.num_samples) for header, _ in files]
+        outputs = [torch.empty(header.num_samples) for header, _ in files]  # the segments cover every sample
         # the segments of one batch share a quality (the gain), a skip threshold and a coder, which
         # go to the model with the call (the model may be coding for other threads meanwhile)
         keys_by_setting = defaultdict(list)
@@ -209,11 +215,8 @@ class SpeechCodec:
         """(header, per-segment lists of stream byte strings) of a checked file."""
         header, sizes, payload = bitstream.unpack(blob, name)
         bitstream.check_model(header, self.model.model_id, self.hash, name)
-        if header.sample_rate != SAMPLE_RATE:
-            raise bitstream.CorruptFile(f"{name or 'file'}: sample rate {header.sample_rate} Hz; ECC codes {SAMPLE_RATE} Hz")
         per_segment = 1 if _shared(header) else 1 + self.model.context.slices
-        if len(sizes) % per_segment:
-            raise bitstream.CorruptFile(f"{name or 'file'}: {len(sizes)} streams is not a multiple of {per_segment}")
+        _check_counts(header, sizes, per_segment, self.model.points, name)
         streams = _cut(payload, sizes)
         return header, [streams[j:j + per_segment] for j in range(0, len(streams), per_segment)]
 
@@ -260,6 +263,41 @@ def _segments(num_samples: int, segment_samples: int) -> list[tuple[int, int]]:
 def _shared(header: bitstream.Header) -> bool:
     """Whether the file codes each segment in one stream (``compressai`` from format version 2)."""
     return header.coder == "compressai" and header.version >= 2
+
+
+def _check_counts(header: bitstream.Header, sizes: Sequence[int], per_segment: int, points: int,
+                  name: str | None) -> None:
+    """Refuse a header whose counts the payload cannot back, by arithmetic on the header and the
+    size table, before anything is allocated: every stream holds at least _MIN_STREAM_BYTES, the
+    streams make whole segments, a segment holds at most _MAX_SEGMENT_SAMPLES, a file at most
+    MAX_FILE_SAMPLES, and num_samples needs exactly that many segments. A decoder's work and
+    output are then bounded by the file's size.
+
+    Raises:
+        ecc.bitstream.CorruptFile: naming the file and the field.
+    """
+    where = name or "file"
+    if header.sample_rate != SAMPLE_RATE:
+        raise bitstream.CorruptFile(f"{where}: sample rate {header.sample_rate} Hz; ECC codes {SAMPLE_RATE} Hz")
+    if not 0 <= header.quality <= points - 1:
+        raise bitstream.CorruptFile(f"{where}: quality {header.quality} is outside the model's [0, {points - 1}]")
+    if len(sizes) % per_segment:
+        raise bitstream.CorruptFile(f"{where}: {len(sizes)} streams is not a multiple of {per_segment}")
+    if sizes and min(sizes) < _MIN_STREAM_BYTES:
+        raise bitstream.CorruptFile(f"{where}: a stream of {min(sizes)} bytes (every coded stream has at "
+                                    f"least {_MIN_STREAM_BYTES})")
+    if header.num_samples > MAX_FILE_SAMPLES:
+        raise bitstream.CorruptFile(f"{where}: {header.num_samples} samples (at most {MAX_FILE_SAMPLES}, "
+                                    f"{MAX_FILE_SAMPLES / SAMPLE_RATE / 3600:.0f} h)")
+    step = header.chunk_samples or header.num_samples
+    if step > _MAX_SEGMENT_SAMPLES:
+        raise bitstream.CorruptFile(f"{where}: segments of {step} samples (at most {_MAX_SEGMENT_SAMPLES}, "
+                                    f"{MAX_SEGMENT_SECONDS} s)")
+    segments = len(sizes) // per_segment
+    expected = -(-header.num_samples // step) if step else 0
+    if segments != expected:
+        raise bitstream.CorruptFile(f"{where}: {segments} coded segments for {header.num_samples} samples "
+                                    f"(expected {expected})")
 
 
 def _split_streams(data: torch.Tensor, sizes: torch.Tensor) -> list[list[bytes]]:

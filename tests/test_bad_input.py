@@ -81,6 +81,19 @@ def test_sizes_that_do_not_match_the_buffer(tables, encoded):
         ecc.ops.rans_decode(data[: int(sizes[:2].sum())], sizes[:2], indexes, *tables)
 
 
+@pytest.mark.parametrize("format", ["compressai", "interleaved", "part"])
+def test_sizes_whose_sum_wraps_around_raise(tables, format):
+    """int64 sizes that add up past 2^63 (to 16 mod 2^64) must not pass as 16 bytes (issue 19)."""
+    data = torch.zeros(16, dtype=torch.uint8)
+    sizes = torch.tensor([8, 2**63 - 4, 2**63 - 4, 16])
+    indexes = torch.zeros(4, 1000, dtype=torch.int32)
+    with pytest.raises(RuntimeError, match="sizes add up to more than the 16 bytes of data"):
+        if format == "part":
+            ecc.ops.rans_decode_part(data, sizes, None, indexes, *tables)
+        else:
+            ecc.ops.rans_decode(data, sizes, indexes, *tables, format=format)
+
+
 def test_truncated_streams_raise(tables, encoded):
     _, indexes, data, sizes = encoded
     for cut in (4, 8, int(sizes[0]) - 8):

@@ -2,6 +2,7 @@
 
 import dataclasses
 import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -207,3 +208,39 @@ def test_segment_count_must_match_the_header(model):
     longer = bitstream.Header(**{**header.__dict__, "num_samples": 3 * header.chunk_samples})
     with pytest.raises(bitstream.CorruptFile, match="1 coded segments for .* samples \\(expected 3\\)"):
         codec.decompress(bitstream.pack(longer, sizes, payload))
+
+
+@pytest.mark.parametrize("change,message", [
+    (dict(num_samples=2**40), "1099511627776 samples \\(at most 2147483648, 37 h\\)"),
+    (dict(num_samples=2**62), "4611686018427387904 samples \\(at most"),
+    (dict(num_samples=2**64 - 1), "18446744073709551615 samples \\(at most"),
+    (dict(num_samples=2**31), "1 coded segments for 2147483648 samples \\(expected 13422\\)"),
+    (dict(num_samples=10**9, chunk_samples=0), "segments of 1000000000 samples \\(at most 960000, 60 s\\)"),
+    (dict(chunk_samples=2**32 - 1), "segments of 4294967295 samples"),
+    (dict(chunk_samples=1), "1 coded segments for 8000 samples \\(expected 8000\\)"),
+    (dict(num_samples=0), "1 coded segments for 0 samples \\(expected 0\\)"),
+    (dict(quality=1e30), "quality 1.0.*e\\+30 is outside the model's \\[0, 2\\]"),
+    (dict(sample_rate=8000), "sample rate 8000 Hz"),
+])
+def test_crafted_headers_are_refused_before_any_work(model, change, message):
+    """Counts a valid CRC vouches for but the payload cannot back (issue 19): refused at once."""
+    codec = SpeechCodec(model)
+    header, sizes, payload = bitstream.unpack(codec.compress(speechlike(0.5, 9), 1.0))
+    crafted = bitstream.pack(dataclasses.replace(header, **change), sizes, payload)
+    start = time.perf_counter()
+    with pytest.raises(bitstream.CorruptFile, match=f"crafted.ecc: {message}"):
+        codec.decompress(crafted, "crafted.ecc")
+    assert time.perf_counter() - start < 0.5
+
+
+def test_streams_shorter_than_any_coder_writes_are_refused(model):
+    codec = SpeechCodec(model, segment_seconds=0.25)
+    header, sizes, payload = bitstream.unpack(codec.compress(speechlike(0.5, 9), 1.0))
+    moved = [*sizes[:-2], sizes[-2] + sizes[-1] - 4, 4]
+    with pytest.raises(bitstream.CorruptFile, match="a stream of 4 bytes \\(every coded stream has at least 8\\)"):
+        codec.decompress(bitstream.pack(header, moved, payload))
+
+
+def test_segments_longer_than_a_decoder_accepts_are_refused_at_the_encoder(model):
+    with pytest.raises(ValueError, match="segment_seconds must be in \\(0, 60\\]"):
+        SpeechCodec(model, segment_seconds=61)

@@ -150,7 +150,6 @@ def test_pmf_to_quantized_cdf_equals_compressai(compressai):
         assert cdf[r, : cdf_length[r]].tolist() == pmf_to_quantized_cdf(pmf[r, : lengths[r]].tolist() + [0.01], 16)
     with pytest.raises(RuntimeError, match="finite and in \\[0, 1\\]"):
         ecc.ops.pmf_to_quantized_cdf(-pmf, lengths, tail)
-    torch.library.opcheck(torch.ops.ecc.pmf_to_quantized_cdf.default, (pmf, lengths, tail))
 
 
 def test_tables_load_from_a_state_dict_without_update(tmp_path):

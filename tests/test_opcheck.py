@@ -1,5 +1,6 @@
 """torch.library.opcheck for every op: schema, fake (meta) implementation, dispatch."""
 
+import pytest
 import torch
 
 import ecc
@@ -29,6 +30,29 @@ def test_opcheck_rans_decode_part(tables):
     _, state = ecc.ops.rans_decode_part(data, sizes, None, indexes[:, :100], *tables)
     torch.library.opcheck(torch.ops.ecc.rans_decode_part.default,
                           (data, sizes, state, indexes[:, 100:].contiguous(), *tables, -1, True))
+
+
+def test_opcheck_pmf_to_quantized_cdf():
+    g = torch.Generator().manual_seed(8)
+    pmf = torch.rand(6, 30, generator=g) ** 6
+    lengths = torch.randint(1, 31, (6,), generator=g, dtype=torch.int32)
+    pmf *= (torch.arange(30) < lengths[:, None]).float()
+    pmf = pmf / pmf.sum(1, keepdim=True) * 0.99
+    torch.library.opcheck(torch.ops.ecc.pmf_to_quantized_cdf.default, (pmf, lengths, torch.full((6,), 0.01)))
+
+
+@pytest.mark.parametrize("length", [9, 1, 0])
+def test_opcheck_deterministic_conv1d(length):
+    x, w, b = torch.randn(2, 6, length), torch.randn(4, 6, 5), torch.randn(4)
+    torch.library.opcheck(torch.ops.ecc.deterministic_conv1d.default, (x, w, b, 2))
+    assert ecc.ops.deterministic_conv1d(x, w, b).shape == (2, 4, length)
+
+
+def test_deterministic_conv1d_backward_says_it_is_not_differentiable():
+    x, w = torch.randn(1, 2, 7, requires_grad=True), torch.randn(3, 2, 3, requires_grad=True)
+    y = ecc.ops.deterministic_conv1d(x, w, torch.zeros(3))
+    with pytest.raises(RuntimeError, match="deterministic_conv1d is not differentiable.*conv1d"):
+        y.sum().backward()
 
 
 def test_cuda_version_reports_the_build():

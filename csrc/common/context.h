@@ -66,9 +66,9 @@ ECC_HOST_DEVICE void conv1d_row(const float* x, const float* w, float bias, int6
       const int64_t shift = k - half;  // out[t] takes x[t + shift]
       const int64_t begin = shift < 0 ? -shift : 0;
       const int64_t end = shift > 0 ? length - shift : length;
-      const float* xi = x + i * length + shift;
+      const float* xi = x + i * length;  // x + i * length + shift could point before x (UB)
       for (int64_t t = begin; t < end; ++t) {
-        const float product = weight * xi[t];
+        const float product = weight * xi[t + shift];
         out[t] = out[t] + product;
       }
     }

@@ -275,8 +275,8 @@ ECC_HOST_DEVICE Status locate_chunks(const uint8_t* data, int64_t size, const La
   for (int64_t c = 0; c + 1 < layout.chunks; ++c) {
     offset[c] = pos;
     words[c] = load_u32(data + kHeaderBytes + 4 * c);
+    if (state_bytes + 2 * words[c] > size - pos) return kCorrupt;  // pos <= size: no overflow
     pos += state_bytes + 2 * words[c];
-    if (pos > size) return kCorrupt;
   }
   const int64_t last = layout.chunks - 1;
   offset[last] = pos;
