@@ -1,15 +1,18 @@
 // CPU implementation of ecc::rans_encode_interleaved / ecc::rans_decode_interleaved: the
-// per-chunk procedures of common/interleaved_stream.h (lanes emulated in order), threaded over
-// all chunks of all streams, then assembled into streams in order.
+// per-chunk procedures of common/interleaved_stream.h (lanes emulated in order) or their SIMD
+// kernels (simd/dispatch.h picks them), threaded over all chunks of all streams, then assembled
+// into streams in order.
 #include <ATen/Parallel.h>
 #include <torch/library.h>
 
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "../checks.h"
 #include "../common/interleaved_stream.h"
 #include "cpu_tables.h"
+#include "simd/dispatch.h"
 
 namespace ecc {
 namespace {
@@ -29,7 +32,9 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(
   const EncodePlan plan = plan_encode(num_streams, n, lanes, chunk_log2);
   const int32_t lane_count = plan.lanes;
   const int64_t chunks = plan.chunks, tasks = plan.tasks, capacity = plan.capacity;
-  std::vector<uint16_t> words(tasks * capacity);
+  const simd::Kernels kernels = simd::interleaved_kernels();
+  const int64_t row = capacity + simd::kWordSlack;
+  const std::unique_ptr<uint16_t[]> words(new uint16_t[tasks * row]);  // uninitialised: rows are written first
   std::vector<uint32_t> states(tasks * lane_count);
   std::vector<int64_t> word_count(tasks);
   std::vector<int32_t> task_status(tasks), status(num_streams, kOk);
@@ -41,8 +46,8 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(
     for (int64_t t = begin; t < end; ++t) {
       const int64_t first = (t / chunks) * n + (t % chunks) * chunk_size;
       const int64_t len = std::min<int64_t>(chunk_size, n - (t % chunks) * chunk_size);
-      task_status[t] = encode_chunk(sym + first, idx + first, len, lane_count, skip, tables.view,
-                                    &states[t * lane_count], &words[t * capacity], capacity, &word_count[t]);
+      task_status[t] = kernels.encode(sym + first, idx + first, len, lane_count, skip, tables.view,
+                                      &states[t * lane_count], &words[t * row], capacity, &word_count[t]);
     }
   });
   for (int64_t t = 0; t < tasks; ++t) {
@@ -68,7 +73,7 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(
       const int64_t t = b * chunks + c;
       if (c + 1 < chunks) store_u32(table + 4 * c, static_cast<uint32_t>(word_count[t]));
       std::memcpy(pos, &states[t * lane_count], 4 * lane_count);
-      std::memcpy(pos + 4 * lane_count, &words[t * capacity], 2 * word_count[t]);
+      std::memcpy(pos + 4 * lane_count, &words[t * row], 2 * word_count[t]);
       pos += 4 * lane_count + 2 * word_count[t];
     }
     out = pos;
@@ -115,13 +120,14 @@ at::Tensor rans_decode_interleaved_cpu(const at::Tensor& data, const at::Tensor&
 
   at::Tensor out = at::empty_like(indexes);
   std::vector<int32_t> task_status(tasks.size());
+  const simd::Kernels kernels = simd::interleaved_kernels();
   const int32_t skip = clamp_skip_below(skip_below);
   at::parallel_for(0, static_cast<int64_t>(tasks.size()), 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const Task& t = tasks[i];
       const int64_t first = t.stream * n + t.first;
-      task_status[i] = decode_chunk(bytes + t.offset, t.words, indexes.data_ptr<int32_t>() + first,
-                                    t.len, t.lanes, skip, tables.view, out.data_ptr<int32_t>() + first);
+      task_status[i] = kernels.decode(bytes + t.offset, t.words, indexes.data_ptr<int32_t>() + first,
+                                      t.len, t.lanes, skip, tables.view, out.data_ptr<int32_t>() + first);
     }
   });
   for (size_t i = 0; i < tasks.size(); ++i) {
