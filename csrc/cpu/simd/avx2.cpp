@@ -59,6 +59,11 @@ inline int bits(__m256i mask) { return _mm256_movemask_ps(_mm256_castsi256_ps(ma
 
 inline __m256i ge_epu32(__m256i a, __m256i b) { return _mm256_cmpeq_epi32(_mm256_max_epu32(a, b), a); }
 
+// p[0 .. 7] where lanes `live` are wanted: a plain load for a full register, else a masked one.
+inline __m256i load(__m256i live, const int32_t* p) {
+  return bits(live) == 0xff ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)) : _mm256_maskload_epi32(p, live);
+}
+
 // base[index] for the lanes in mask (0 elsewhere); kScale bytes per index step.
 template <int kScale = 4>
 inline __m256i gather(__m256i mask, __m256i index, const void* base) {
@@ -78,6 +83,37 @@ inline __m128i low_words(__m256i x) {
   return _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08));
 }
 
+// Gather steps of the slot search before the lanes still searching finish one by one: scans are
+// short in a row's body, but the tails hold runs of tiny slots (an escape's cum lands there).
+constexpr int kVectorSteps = 2;
+
+// The rest of the slot search for the lanes in `lanes`, whose cdf[row + s + 1] <= cum: a binary
+// search up to the row's last entry (index `last`), leaving cdf[row + s] <= cum < cdf[row + s + 1]
+// = high.
+inline void finish_search(__m256i lanes, __m256i row, __m256i cum, __m256i last, __m256i& s, __m256i& high,
+                          const int32_t* cdf) {
+  alignas(32) int32_t rows[kWidth], cums[kWidth], lasts[kWidth], slots[kWidth], highs[kWidth];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lasts), last);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(rows), row);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(cums), cum);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(slots), s);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(highs), high);
+  for (uint32_t m = bits(lanes); m; m &= m - 1) {
+    const int32_t l = lowest_lane(m);
+    const int32_t* entry = cdf + rows[l];
+    int32_t below = slots[l] + 1, above = lasts[l];  // entry[below] <= cum < entry[above] = 2^16
+    if (entry[above - 1] <= cums[l]) below = above - 1;  // the escape slot, the usual case here
+    while (above - below > 1) {
+      const int32_t mid = (below + above) / 2;
+      (entry[mid] <= cums[l] ? below : above) = mid;
+    }
+    slots[l] = below;
+    highs[l] = entry[above];
+  }
+  s = _mm256_load_si256(reinterpret_cast<const __m256i*>(slots));
+  high = _mm256_load_si256(reinterpret_cast<const __m256i*>(highs));
+}
+
 template <int V>
 Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32_t lanes, int32_t skip_below,
               const EncodeTables& t, uint32_t* states, uint16_t* words, int64_t capacity, int64_t* word_count) {
@@ -94,36 +130,54 @@ Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32
   for (int64_t g0 = 0; g0 < len; g0 += lanes) {
     const int32_t count = len - g0 < lanes ? static_cast<int32_t>(len - g0) : lanes;
     __m256i keep[V], slot_index[V];
-    bool scalar = false;
+    bool bad = false;
+    uint32_t escaped = 0;
+#pragma GCC unroll 4
     for (int v = 0; v < V; ++v) {
       const __m256i live = live_lanes(count, lanes, v);
-      const __m256i r = _mm256_maskload_epi32(indexes + g0 + v * kWidth, live);
-      const __m256i s = _mm256_maskload_epi32(symbols + g0 + v * kWidth, live);
+      const __m256i r = load(live, indexes + g0 + v * kWidth);
+      const __m256i s = load(live, symbols + g0 + v * kWidth);
       const __m256i valid = _mm256_andnot_si256(_mm256_cmpgt_epi32(zero, r), _mm256_and_si256(live, _mm256_cmpgt_epi32(rows, r)));
+      bad |= bits(live) != bits(valid);
       keep[v] = _mm256_andnot_si256(_mm256_cmpgt_epi32(skip, r), valid);
       const __m256i offset = gather(keep[v], r, t.offset);
       const __m256i max = _mm256_sub_epi32(gather(keep[v], r, t.cdf_length), two);
-      const __m256i value = _mm256_sub_epi32(s, offset);  // s - offset; wrapped when the signs say so
+      __m256i value = _mm256_sub_epi32(s, offset);  // s - offset; wrapped when the signs say so
       const __m256i wrapped = _mm256_and_si256(_mm256_xor_si256(s, offset), _mm256_xor_si256(s, value));
       const __m256i outside = _mm256_or_si256(_mm256_or_si256(_mm256_cmpgt_epi32(zero, value), _mm256_cmpgt_epi32(zero, wrapped)),
                                               _mm256_cmpeq_epi32(_mm256_max_epi32(value, max), value));
-      scalar |= bits(live) != bits(valid) || bits(_mm256_and_si256(keep[v], outside)) != 0;
+      const __m256i escape = _mm256_and_si256(keep[v], outside);
+      escaped |= static_cast<uint32_t>(bits(escape)) << (v * kWidth);
+      value = _mm256_blendv_epi8(value, max, escape);  // escaped: the escape slot
       // row_start is int64, below 2^31 (gathers_fit): its low dwords are the starts.
       const __m256i start = gather<8>(keep[v], r, t.row_start);
       slot_index[v] = _mm256_mullo_epi32(_mm256_add_epi32(start, value), _mm256_set1_epi32(6));
     }
-    if (scalar) {
+    if (bad || escaped) {
       uint32_t lane_x[kMaxLanes];
       for (int v = 0; v < V; ++v) _mm256_storeu_si256(reinterpret_cast<__m256i*>(lane_x + v * kWidth), x[v]);
-      const Status st = encode_group(symbols + g0, indexes + g0, count, skip_below, t, lane_x, words, capacity, &w);
-      if (st != kOk) return st;
+      if (bad) {  // the scalar step reports the bad index
+        const Status st = encode_group(symbols + g0, indexes + g0, count, skip_below, t, lane_x, words, capacity, &w);
+        if (st != kOk) return st;
+      } else {  // the bypass rounds of the escaped lanes, before the slot round below
+        escape::Mapped m[kMaxLanes];
+        for (uint32_t e = escaped; e; e &= e - 1) {
+          const int32_t l = lowest_lane(e), r = indexes[g0 + l];
+          if (!escape::map_symbol(symbols[g0 + l], t.offset[r], t.cdf_length[r] - 2, m[l])) return kSymbolOutOfRange;
+        }
+        const Status st = encode_bypass(m, escaped, lane_x, words, capacity, &w);
+        if (st != kOk) return st;
+      }
       for (int v = 0; v < V; ++v) x[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lane_x + v * kWidth));
-      continue;
+      if (bad) continue;
     }
+#pragma GCC unroll 4
     for (int v = 0; v < V; ++v) {
       const __m256i freq = gather(keep[v], slot_index[v], freq_base);
       const __m256i bias = gather(keep[v], slot_index[v], bias_base);
-      const __m256i emit = _mm256_and_si256(keep[v], ge_epu32(x[v], _mm256_slli_epi32(freq, 16)));
+      // Emit when x >= freq << 16, written x > (freq << 16) - 1 so that freq = 2^16 never emits.
+      const __m256i limit = _mm256_sub_epi32(_mm256_slli_epi32(freq, 16), one);
+      const __m256i emit = _mm256_andnot_si256(ge_epu32(limit, x[v]), keep[v]);
       const int m = bits(emit), n = _mm_popcnt_u32(m);
       if (w + n > capacity) return kOutputOverflow;
       _mm_storeu_si128(reinterpret_cast<__m128i*>(words + w), shuffle(low_words(x[v]), kShuffle.compress[m]));
@@ -166,10 +220,12 @@ Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, 
     const int64_t g0 = g * lanes;
     const int32_t count = len - g0 < lanes ? static_cast<int32_t>(len - g0) : lanes;
     __m256i live[V], keep[V], need[V], next[V], symbol[V];
-    bool scalar = false;
+    bool bad = false;
+    uint32_t escaped = 0;
+#pragma GCC unroll 4
     for (int v = 0; v < V; ++v) {
       live[v] = live_lanes(count, lanes, v);
-      const __m256i r = _mm256_maskload_epi32(indexes + g0 + v * kWidth, live[v]);
+      const __m256i r = load(live[v], indexes + g0 + v * kWidth);
       const __m256i valid = _mm256_andnot_si256(_mm256_cmpgt_epi32(zero, r), _mm256_and_si256(live[v], _mm256_cmpgt_epi32(rows, r)));
       keep[v] = _mm256_andnot_si256(_mm256_cmpgt_epi32(skip, r), valid);
       const __m256i cum = _mm256_and_si256(x[v], word_mask);
@@ -178,25 +234,32 @@ Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, 
       const __m256i pair = gather<2>(keep[v], _mm256_andnot_si256(one, bucket), t.lut);
       __m256i s = _mm256_and_si256(_mm256_srlv_epi32(pair, _mm256_slli_epi32(_mm256_and_si256(bucket, one), 4)), word_mask);
       const __m256i row = _mm256_mullo_epi32(r, stride);
+      const __m256i max = _mm256_sub_epi32(gather(keep[v], r, t.cdf_length), _mm256_set1_epi32(2));
       __m256i high = gather(keep[v], _mm256_add_epi32(_mm256_add_epi32(row, s), one), t.cdf);
+      int steps = 0;
       for (__m256i step = _mm256_andnot_si256(_mm256_cmpgt_epi32(high, cum), keep[v]); bits(step);
            step = _mm256_andnot_si256(_mm256_cmpgt_epi32(high, cum), step)) {
+        if (++steps > kVectorSteps) {
+          finish_search(step, row, cum, _mm256_add_epi32(max, one), s, high, t.cdf);
+          break;
+        }
         s = _mm256_sub_epi32(s, step);  // step lanes are -1
         high = _mm256_mask_i32gather_epi32(high, t.cdf, _mm256_add_epi32(_mm256_add_epi32(row, s), one), step, 4);
       }
       const __m256i low = gather(keep[v], _mm256_add_epi32(row, s), t.cdf);
-      const __m256i max = _mm256_sub_epi32(gather(keep[v], r, t.cdf_length), _mm256_set1_epi32(2));
       const __m256i offset = gather(keep[v], r, t.offset);
+      const __m256i escape = _mm256_and_si256(keep[v], _mm256_cmpeq_epi32(s, max));
+      escaped |= static_cast<uint32_t>(bits(escape)) << (v * kWidth);
       symbol[v] = _mm256_add_epi32(s, offset);  // s >= 0: wrapped iff below offset
-      const __m256i odd = _mm256_or_si256(_mm256_cmpeq_epi32(s, max), _mm256_cmpgt_epi32(offset, symbol[v]));
-      scalar |= bits(live[v]) != bits(valid) || bits(_mm256_and_si256(keep[v], odd)) != 0;
+      const __m256i wrapped = _mm256_andnot_si256(escape, _mm256_and_si256(keep[v], _mm256_cmpgt_epi32(offset, symbol[v])));
+      bad |= bits(live[v]) != bits(valid) || bits(wrapped) != 0;
       const __m256i advanced = _mm256_sub_epi32(
           _mm256_add_epi32(_mm256_mullo_epi32(_mm256_sub_epi32(high, low), _mm256_srli_epi32(x[v], 16)), cum), low);
       next[v] = _mm256_blendv_epi8(x[v], advanced, keep[v]);
       need[v] = _mm256_and_si256(keep[v], _mm256_cmpeq_epi32(_mm256_andnot_si256(word_mask, next[v]), zero));
     }
-    if (scalar) {
-      uint32_t lane_x[kMaxLanes];
+    uint32_t lane_x[kMaxLanes];
+    if (bad) {  // the scalar step reports the bad index or corrupt symbol
       for (int v = 0; v < V; ++v) _mm256_storeu_si256(reinterpret_cast<__m256i*>(lane_x + v * kWidth), x[v]);
       const Status st = decode_group(lane_x, words, &cursor, indexes + g0, count, skip_below, t, out + g0);
       if (st != kOk) return st;
@@ -208,6 +271,7 @@ Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, 
     int64_t pos = cursor - total;
     if (pos < 0) return kTruncated;
     cursor = pos;
+#pragma GCC unroll 4
     for (int v = 0; v < V; ++v) {
       const int m = bits(need[v]), n = _mm_popcnt_u32(m);
       __m128i block;
@@ -221,7 +285,23 @@ Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, 
       const __m256i fresh = _mm256_cvtepu16_epi32(shuffle(block, kShuffle.expand[m]));
       x[v] = _mm256_blendv_epi8(next[v], _mm256_or_si256(_mm256_slli_epi32(next[v], 16), fresh), need[v]);
       pos += n;
-      _mm256_maskstore_epi32(out + g0 + v * kWidth, live[v], _mm256_and_si256(keep[v], symbol[v]));
+      const __m256i decoded = _mm256_and_si256(keep[v], symbol[v]);
+      if (bits(live[v]) == 0xff) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + g0 + v * kWidth), decoded);
+      } else {
+        _mm256_maskstore_epi32(out + g0 + v * kWidth, live[v], decoded);
+      }
+    }
+    if (escaped) {  // the bypass rounds of the escaped lanes, then their symbols
+      for (int v = 0; v < V; ++v) _mm256_storeu_si256(reinterpret_cast<__m256i*>(lane_x + v * kWidth), x[v]);
+      uint32_t raw[kMaxLanes];
+      const Status st = decode_bypass(lane_x, escaped, words, &cursor, raw);
+      if (st != kOk) return st;
+      for (uint32_t e = escaped; e; e &= e - 1) {
+        const int32_t l = lowest_lane(e), r = indexes[g0 + l];
+        if (!escape::unmap_escaped(raw[l], t.offset[r], t.cdf_length[r] - 2, out[g0 + l])) return kCorrupt;
+      }
+      for (int v = 0; v < V; ++v) x[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lane_x + v * kWidth));
     }
   }
   uint32_t lane_x[kMaxLanes];

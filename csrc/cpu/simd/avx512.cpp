@@ -1,16 +1,19 @@
 // The `interleaved` kernels for AVX-512 (F, BW, VL): 16 lanes per zmm register, so a chunk of
 // L = 32 lanes is two registers and L = 4, 8 use the low lanes of one (dispatch.h).
 //
-// Encode, per group (no escape): gather offset[r] and cdf_length[r] to map symbols to slots, the
-// slot's EncSymbol.freq and .bias; lanes with x >= freq << 16 emit x & 0xffff, compressed in
+// Encode, per group: gather offset[r] and cdf_length[r] to map symbols to slots (escaped lanes:
+// the escape slot, their bypass items put first by the scalar encode_bypass), the slot's
+// EncSymbol.freq and .bias; lanes with x >= freq << 16 emit x & 0xffff, compressed in
 // lane order (vpcompressd, then vpmovdw to 16-bit words) and appended; then x = C(s, x) with
 // q = x / freq from a float32 division fixed up by one step each way: x < freq << 16 after
 // renormalisation, so q < 2^16 and the float quotient is within 0.02 of x / freq.
 // Decode, per group: the bucket LUT gives a first slot, gathers of cdf[s + 1] step it forward
 // until cdf[s + 1] > cum; x = freq * (x >> 16) + cum - start; lanes with x < 2^16 take the
-// block of words below the cursor, expanded into them in lane order (vpexpandd).
+// block of words below the cursor, expanded into them in lane order (vpexpandd); escaped lanes
+// then take their bypass items in rounds of the same kind.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstddef>
 
 #include "dispatch.h"
@@ -44,6 +47,88 @@ inline __m512i gather(__mmask16 m, __m512i index, const void* base) {
   return _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, index, base, kScale);
 }
 
+// Gather steps of the slot search before the lanes still searching finish one by one: scans are
+// short in a row's body, but the tails hold runs of tiny slots (an escape's cum lands there).
+constexpr int kVectorSteps = 2;
+
+// The rest of the slot search for `lanes`, whose cdf[row + s + 1] <= cum: a binary search up to
+// the row's last entry (index `last`), leaving cdf[row + s] <= cum < cdf[row + s + 1] = high.
+inline void finish_search(__mmask16 lanes, __m512i row, __m512i cum, __m512i last, __m512i& s, __m512i& high,
+                          const int32_t* cdf) {
+  alignas(64) int32_t rows[kWidth], cums[kWidth], lasts[kWidth], slots[kWidth], highs[kWidth];
+  _mm512_store_si512(lasts, last);
+  _mm512_store_si512(rows, row);
+  _mm512_store_si512(cums, cum);
+  _mm512_store_si512(slots, s);
+  for (uint32_t m = lanes; m; m &= m - 1) {
+    const int32_t l = lowest_lane(m);
+    const int32_t* entry = cdf + rows[l];
+    int32_t below = slots[l] + 1, above = lasts[l];  // entry[below] <= cum < entry[above] = 2^16
+    if (entry[above - 1] <= cums[l]) below = above - 1;  // the escape slot, the usual case here
+    while (above - below > 1) {
+      const int32_t mid = (below + above) / 2;
+      (entry[mid] <= cums[l] ? below : above) = mid;
+    }
+    slots[l] = below;
+    highs[l] = entry[above];
+  }
+  s = _mm512_load_si512(slots);
+  high = _mm512_mask_load_epi32(high, lanes, highs);
+}
+
+// Lanes `need` take the block of words just below *cursor, in lane order: x = x << 16 | word
+// (interleaved_stream::refill for V registers); false when the chunk has too few words.
+template <int V>
+inline bool refill(__m512i* x, const __mmask16* need, const uint8_t* words, int64_t* cursor) {
+  int64_t total = 0;
+  for (int v = 0; v < V; ++v) total += _mm_popcnt_u32(need[v]);
+  int64_t pos = *cursor - total;
+  if (pos < 0) return false;
+  *cursor = pos;
+#pragma GCC unroll 2
+  for (int v = 0; v < V; ++v) {
+    const int n = _mm_popcnt_u32(need[v]);
+    const __m256i block = _mm256_maskz_loadu_epi16(static_cast<__mmask16>((1u << n) - 1), words + 2 * pos);
+    const __m512i fresh = _mm512_maskz_expand_epi32(need[v], _mm512_cvtepu16_epi32(block));
+    x[v] = _mm512_mask_or_epi32(x[v], need[v], _mm512_slli_epi32(x[v], 16), fresh);
+    pos += n;
+  }
+  return true;
+}
+
+// The bypass rounds of the escaped lanes (interleaved_stream::decode_bypass for V registers):
+// d = 1 takes each one's nibble count, d >= 2 its nibbles, each round followed by its refill.
+// raw[l]: lane l's raw value.
+template <int V>
+inline Status decode_bypass(__m512i* x, const __mmask16* escaped, const uint8_t* words, int64_t* cursor,
+                            uint32_t* raw) {
+  const __m512i nibble = _mm512_set1_epi32(escape::kBypassMask), lower = _mm512_set1_epi32(rans32::kLower);
+  __m512i count[V], value[V];
+  uint32_t longest = 0;
+  for (int32_t d = 1; d <= 1 + static_cast<int32_t>(longest); ++d) {
+    __mmask16 busy[V], need[V];
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) {
+      busy[v] = d == 1 ? escaped[v] : _mm512_mask_cmpgt_epu32_mask(escaped[v], count[v], _mm512_set1_epi32(d - 2));
+      const __m512i item = _mm512_and_si512(x[v], nibble);
+      x[v] = _mm512_mask_srli_epi32(x[v], busy[v], x[v], escape::kBypassBits);
+      if (d == 1) {
+        if (_mm512_mask_cmpgt_epu32_mask(busy[v], item, _mm512_set1_epi32(escape::kMaxNibbles))) return kCorrupt;
+        count[v] = item;
+        value[v] = _mm512_setzero_si512();
+        longest = std::max(longest, _mm512_mask_reduce_max_epu32(busy[v], item));
+      } else {
+        const __m128i shift = _mm_cvtsi32_si128((d - 2) * escape::kBypassBits);
+        value[v] = _mm512_mask_or_epi32(value[v], busy[v], value[v], _mm512_sll_epi32(item, shift));
+      }
+      need[v] = _mm512_mask_cmplt_epu32_mask(busy[v], x[v], lower);
+    }
+    if (!refill<V>(x, need, words, cursor)) return kTruncated;
+  }
+  for (int v = 0; v < V; ++v) _mm512_storeu_si512(raw + v * kWidth, value[v]);
+  return kOk;
+}
+
 template <int V>
 Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32_t lanes, int32_t skip_below,
               const EncodeTables& t, uint32_t* states, uint16_t* words, int64_t capacity, int64_t* word_count) {
@@ -61,38 +146,54 @@ Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32
     const int32_t count = len - g0 < lanes ? static_cast<int32_t>(len - g0) : lanes;
     __mmask16 keep[V];
     __m512i slot_index[V];
-    bool scalar = false;
+    bool bad = false;
+    uint32_t escaped = 0;
 #pragma GCC unroll 2
     for (int v = 0; v < V; ++v) {
       const __mmask16 live = live_lanes(count, lanes, v);
       const __m512i r = load(live, indexes + g0 + v * kWidth);
       const __m512i s = load(live, symbols + g0 + v * kWidth);
       const __mmask16 valid = _mm512_mask_cmpge_epi32_mask(live, r, zero) & _mm512_cmplt_epi32_mask(r, rows);
+      bad |= live != valid;
       keep[v] = _mm512_mask_cmpge_epi32_mask(valid, r, skip);
       const __m512i offset = gather(keep[v], r, t.offset);
       const __m512i max = _mm512_sub_epi32(gather(keep[v], r, t.cdf_length), _mm512_set1_epi32(2));
-      const __m512i value = _mm512_sub_epi32(s, offset);  // s - offset; wrapped when the signs say so
+      __m512i value = _mm512_sub_epi32(s, offset);  // s - offset; wrapped when the signs say so
       const __m512i wrapped = _mm512_and_si512(_mm512_xor_si512(s, offset), _mm512_xor_si512(s, value));
-      const __mmask16 slot = _mm512_mask_cmpge_epi32_mask(keep[v], value, zero) &
-                             _mm512_cmplt_epi32_mask(value, max) & _mm512_cmpge_epi32_mask(wrapped, zero);
-      scalar |= (live != valid) || (keep[v] != slot);
+      const __mmask16 in_table = _mm512_cmpge_epi32_mask(value, zero) & _mm512_cmplt_epi32_mask(value, max) &
+                                 _mm512_cmpge_epi32_mask(wrapped, zero);
+      const __mmask16 escape = keep[v] & ~in_table;
+      escaped |= static_cast<uint32_t>(escape) << (v * kWidth);
+      value = _mm512_mask_mov_epi32(value, escape, max);  // escaped: the escape slot
       // row_start is int64, below 2^31 (gathers_fit): its low dwords are the starts.
       const __m512i start = _mm512_mask_i32gather_epi32(zero, keep[v], r, t.row_start, 8);
       slot_index[v] = _mm512_mullo_epi32(_mm512_add_epi32(start, value), _mm512_set1_epi32(6));
     }
-    if (scalar) {
+    if (bad || escaped) {
       uint32_t lane_x[kMaxLanes];
       for (int v = 0; v < V; ++v) _mm512_storeu_si512(lane_x + v * kWidth, x[v]);
-      const Status st = encode_group(symbols + g0, indexes + g0, count, skip_below, t, lane_x, words, capacity, &w);
-      if (st != kOk) return st;
+      if (bad) {  // the scalar step reports the bad index
+        const Status st = encode_group(symbols + g0, indexes + g0, count, skip_below, t, lane_x, words, capacity, &w);
+        if (st != kOk) return st;
+      } else {  // the bypass rounds of the escaped lanes, before the slot round below
+        escape::Mapped m[kMaxLanes];
+        for (uint32_t e = escaped; e; e &= e - 1) {
+          const int32_t l = lowest_lane(e), r = indexes[g0 + l];
+          if (!escape::map_symbol(symbols[g0 + l], t.offset[r], t.cdf_length[r] - 2, m[l])) return kSymbolOutOfRange;
+        }
+        const Status st = encode_bypass(m, escaped, lane_x, words, capacity, &w);
+        if (st != kOk) return st;
+      }
       for (int v = 0; v < V; ++v) x[v] = _mm512_loadu_si512(lane_x + v * kWidth);
-      continue;
+      if (bad) continue;
     }
 #pragma GCC unroll 2
     for (int v = 0; v < V; ++v) {
       const __m512i freq = gather(keep[v], slot_index[v], freq_base);
       const __m512i bias = gather(keep[v], slot_index[v], bias_base);
-      const __mmask16 emit = _mm512_mask_cmpge_epu32_mask(keep[v], x[v], _mm512_slli_epi32(freq, 16));
+      // Emit when x >= freq << 16, written x > (freq << 16) - 1 so that freq = 2^16 never emits.
+      const __m512i limit = _mm512_sub_epi32(_mm512_slli_epi32(freq, 16), one);
+      const __mmask16 emit = _mm512_mask_cmpgt_epu32_mask(keep[v], x[v], limit);
       const int n = _mm_popcnt_u32(emit);
       if (w + n > capacity) return kOutputOverflow;
       const __m512i out = _mm512_maskz_compress_epi32(emit, x[v]);
@@ -137,7 +238,8 @@ Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, 
     const int32_t count = len - g0 < lanes ? static_cast<int32_t>(len - g0) : lanes;
     __mmask16 live[V], keep[V], need[V];
     __m512i next[V], symbol[V];
-    bool scalar = false;
+    bool bad = false;
+    uint32_t escaped = 0;
 #pragma GCC unroll 2
     for (int v = 0; v < V; ++v) {
       live[v] = live_lanes(count, lanes, v);
@@ -151,24 +253,30 @@ Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, 
       __m512i s = _mm512_and_si512(_mm512_srlv_epi32(pair, _mm512_slli_epi32(_mm512_and_si512(bucket, one), 4)),
                                    word_mask);
       const __m512i row = _mm512_mullo_epi32(r, stride);
+      const __m512i max = _mm512_sub_epi32(gather(keep[v], r, t.cdf_length), _mm512_set1_epi32(2));
       __m512i high = gather(keep[v], _mm512_add_epi32(_mm512_add_epi32(row, s), one), t.cdf);
+      int steps = 0;
       for (__mmask16 step = _mm512_mask_cmple_epi32_mask(keep[v], high, cum); step;
            step = _mm512_mask_cmple_epi32_mask(step, high, cum)) {
+        if (++steps > kVectorSteps) {
+          finish_search(step, row, cum, _mm512_add_epi32(max, one), s, high, t.cdf);
+          break;
+        }
         s = _mm512_mask_add_epi32(s, step, s, one);
         high = _mm512_mask_i32gather_epi32(high, step, _mm512_add_epi32(_mm512_add_epi32(row, s), one), t.cdf, 4);
       }
       const __m512i low = gather(keep[v], _mm512_add_epi32(row, s), t.cdf);
-      const __m512i max = _mm512_sub_epi32(gather(keep[v], r, t.cdf_length), _mm512_set1_epi32(2));
       const __m512i offset = gather(keep[v], r, t.offset);
+      const __mmask16 escape = _mm512_mask_cmpeq_epi32_mask(keep[v], s, max);
+      escaped |= static_cast<uint32_t>(escape) << (v * kWidth);
       symbol[v] = _mm512_add_epi32(s, offset);  // s >= 0: wrapped iff below offset
-      scalar |= (live[v] != valid) || _mm512_mask_cmpeq_epi32_mask(keep[v], s, max) ||
-                _mm512_mask_cmplt_epi32_mask(keep[v], symbol[v], offset);
+      bad |= (live[v] != valid) || _mm512_mask_cmplt_epi32_mask(keep[v] & ~escape, symbol[v], offset);
       const __m512i advanced = _mm512_sub_epi32(
           _mm512_add_epi32(_mm512_mullo_epi32(_mm512_sub_epi32(high, low), _mm512_srli_epi32(x[v], 16)), cum), low);
       next[v] = _mm512_mask_mov_epi32(x[v], keep[v], advanced);
       need[v] = _mm512_mask_cmplt_epu32_mask(keep[v], next[v], lower);
     }
-    if (scalar) {
+    if (bad) {  // the scalar step reports the bad index or corrupt symbol
       uint32_t lane_x[kMaxLanes];
       for (int v = 0; v < V; ++v) _mm512_storeu_si512(lane_x + v * kWidth, x[v]);
       const Status st = decode_group(lane_x, words, &cursor, indexes + g0, count, skip_below, t, out + g0);
@@ -176,23 +284,25 @@ Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, 
       for (int v = 0; v < V; ++v) x[v] = _mm512_loadu_si512(lane_x + v * kWidth);
       continue;
     }
-    int64_t total = 0;
-    for (int v = 0; v < V; ++v) total += _mm_popcnt_u32(need[v]);
-    int64_t pos = cursor - total;
-    if (pos < 0) return kTruncated;
-    cursor = pos;
-#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) x[v] = next[v];
+    if (!refill<V>(x, need, words, &cursor)) return kTruncated;
     for (int v = 0; v < V; ++v) {
-      const int n = _mm_popcnt_u32(need[v]);
-      const __m256i block = _mm256_maskz_loadu_epi16(static_cast<__mmask16>((1u << n) - 1), words + 2 * pos);
-      const __m512i fresh = _mm512_maskz_expand_epi32(need[v], _mm512_cvtepu16_epi32(block));
-      x[v] = _mm512_mask_or_epi32(next[v], need[v], _mm512_slli_epi32(next[v], 16), fresh);
-      pos += n;
       const __m512i decoded = _mm512_maskz_mov_epi32(keep[v], symbol[v]);
       if (live[v] == 0xffff) {
         _mm512_storeu_si512(out + g0 + v * kWidth, decoded);
       } else {
         _mm512_mask_storeu_epi32(out + g0 + v * kWidth, live[v], decoded);
+      }
+    }
+    if (escaped) {  // the bypass rounds of the escaped lanes, then their symbols
+      __mmask16 lanes_escaped[V];
+      for (int v = 0; v < V; ++v) lanes_escaped[v] = static_cast<__mmask16>(escaped >> (v * kWidth));
+      uint32_t raw[kMaxLanes];
+      const Status st = decode_bypass<V>(x, lanes_escaped, words, &cursor, raw);
+      if (st != kOk) return st;
+      for (uint32_t e = escaped; e; e &= e - 1) {
+        const int32_t l = lowest_lane(e), r = indexes[g0 + l];
+        if (!escape::unmap_escaped(raw[l], t.offset[r], t.cdf_length[r] - 2, out[g0 + l])) return kCorrupt;
       }
     }
   }
