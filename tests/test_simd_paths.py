@@ -85,6 +85,24 @@ def test_extreme_rows(path):
         assert torch.equal(decode(data, sizes, indexes, tables), symbols)
 
 
+def test_escape_limits(tables, path):
+    """Raw values up to 2^31 - 1 code on every path; one further is refused."""
+    symbols, indexes = gaussian_latent(64, seed=4)
+    _, cdf_length, offset = tables
+    r = indexes.long()
+    low, top = offset[r] - 2**30, offset[r] + cdf_length[r] - 2 + 2**30 - 1  # the furthest codable
+    symbols[0::2], symbols[1::2] = low[0::2], top[1::2]
+    data, sizes = encode(symbols[None], indexes[None], tables, lanes=32, chunk_size=64)
+    ref = ri.encode_stream(symbols.tolist(), indexes.tolist(), *lists(tables), -1, 32, 64)
+    assert bytes(data.numpy()) == ref
+    assert torch.equal(decode(data, sizes, indexes[None], tables)[0], symbols)
+    for too_far in (low - 1, top + 1):
+        symbols[5] = too_far[5]
+        with pytest.raises(RuntimeError, match="too far"):
+            encode(symbols[None], indexes[None], tables, lanes=32, chunk_size=64)
+        symbols[5] = low[5]
+
+
 def test_errors_equal_reference(tables, path):
     """Bad indexes, symbols too far out to code, random and bit-flipped streams: the same outcome
     as the reference on every path."""

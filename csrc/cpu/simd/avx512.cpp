@@ -1,8 +1,8 @@
-// The `interleaved` kernels for AVX-512 (F, BW, VL): 16 lanes per zmm register, so a chunk of
+// The `interleaved` kernels for AVX-512 (F, BW, VL, CD): 16 lanes per zmm register, so a chunk of
 // L = 32 lanes is two registers and L = 4, 8 use the low lanes of one (dispatch.h).
 //
 // Encode, per group: gather offset[r] and cdf_length[r] to map symbols to slots (escaped lanes:
-// the escape slot, their bypass items put first by the scalar encode_bypass), the slot's
+// the escape slot, their bypass items put first in rounds of the same kind), the slot's
 // EncSymbol.freq and .bias; lanes with x >= freq << 16 emit x & 0xffff, compressed in
 // lane order (vpcompressd, then vpmovdw to 16-bit words) and appended; then x = C(s, x) with
 // q = x / freq from a float32 division fixed up by one step each way: x < freq << 16 after
@@ -19,7 +19,7 @@
 #include "dispatch.h"
 
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx2,bmi,bmi2,popcnt")
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512cd,avx2,bmi,bmi2,popcnt")
 
 namespace ecc {
 namespace simd {
@@ -129,6 +129,39 @@ inline Status decode_bypass(__m512i* x, const __mmask16* escaped, const uint8_t*
   return kOk;
 }
 
+// Appends the low words of the lanes `emit` of x at *w in lane order (vpcompressd, vpmovdw; the
+// store may write kWidth words) and shifts them out of x.
+inline bool emit_words(__m512i& x, __mmask16 emit, uint16_t* words, int64_t capacity, int64_t* w) {
+  const int n = _mm_popcnt_u32(emit);
+  if (*w + n > capacity) return false;
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(words + *w), _mm512_cvtepi32_epi16(_mm512_maskz_compress_epi32(emit, x)));
+  *w += n;
+  x = _mm512_mask_srli_epi32(x, emit, x, 16);
+  return true;
+}
+
+// Puts the bypass items of the escaped lanes (raw values `raw`, `nibbles` significant nibbles)
+// before their slot round: rounds d = 1 + max nibbles down to 1, as interleaved_stream::encode_bypass.
+template <int V>
+inline Status encode_bypass(__m512i* x, const __mmask16* escaped, const __m512i* raw, const __m512i* nibbles,
+                            uint16_t* words, int64_t capacity, int64_t* w) {
+  const __m512i limit = _mm512_set1_epi32((1u << (32 - escape::kBypassBits)) - 1);
+  const __m512i nibble = _mm512_set1_epi32(escape::kBypassMask);
+  uint32_t longest = 0;
+  for (int v = 0; v < V; ++v) longest = std::max(longest, _mm512_mask_reduce_max_epu32(escaped[v], nibbles[v]));
+  for (int32_t d = 1 + static_cast<int32_t>(longest); d >= 1; --d) {
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) {
+      const __mmask16 busy = d == 1 ? escaped[v] : _mm512_mask_cmpgt_epu32_mask(escaped[v], nibbles[v], _mm512_set1_epi32(d - 2));
+      const __m512i item = d == 1 ? nibbles[v]
+                                  : _mm512_and_si512(_mm512_srl_epi32(raw[v], _mm_cvtsi32_si128((d - 2) * escape::kBypassBits)), nibble);
+      if (!emit_words(x[v], _mm512_mask_cmpgt_epu32_mask(busy, x[v], limit), words, capacity, w)) return kOutputOverflow;
+      x[v] = _mm512_mask_or_epi32(x[v], busy, _mm512_slli_epi32(x[v], escape::kBypassBits), item);
+    }
+  }
+  return kOk;
+}
+
 template <int V>
 Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32_t lanes, int32_t skip_below,
               const EncodeTables& t, uint32_t* states, uint16_t* words, int64_t capacity, int64_t* word_count) {
@@ -144,8 +177,8 @@ Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32
   int64_t w = 0;
   for (int64_t g0 = 0; g0 < len; g0 += lanes) {
     const int32_t count = len - g0 < lanes ? static_cast<int32_t>(len - g0) : lanes;
-    __mmask16 keep[V];
-    __m512i slot_index[V];
+    __mmask16 keep[V], lanes_escaped[V];
+    __m512i slot_index[V], raw[V], nibbles[V];
     bool bad = false;
     uint32_t escaped = 0;
 #pragma GCC unroll 2
@@ -164,28 +197,34 @@ Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32
                                  _mm512_cmpge_epi32_mask(wrapped, zero);
       const __mmask16 escape = keep[v] & ~in_table;
       escaped |= static_cast<uint32_t>(escape) << (v * kWidth);
+      lanes_escaped[v] = escape;
+      // Escaped (escape.h): v < 0 -> raw = -2v - 1, v >= max -> raw = 2(v - max); too far
+      // (|v| or v - max beyond 2^30, or s - offset beyond int32) goes to the scalar step's error.
+      const __mmask16 negative = _mm512_mask_cmplt_epi32_mask(escape, value, zero);
+      const __m512i above = _mm512_sub_epi32(value, max);
+      const __m512i magnitude = _mm512_mask_sub_epi32(above, negative, zero, value);
+      bad |= _mm512_mask_cmplt_epi32_mask(negative, value, _mm512_set1_epi32(-(1 << 30))) ||
+             _mm512_mask_cmpge_epi32_mask(escape & ~negative, above, _mm512_set1_epi32(1 << 30)) ||
+             _mm512_mask_cmplt_epi32_mask(keep[v], wrapped, zero);
+      raw[v] = _mm512_mask_sub_epi32(_mm512_add_epi32(magnitude, magnitude), negative,
+                                     _mm512_add_epi32(magnitude, magnitude), one);
+      nibbles[v] = _mm512_srli_epi32(_mm512_sub_epi32(_mm512_set1_epi32(35), _mm512_lzcnt_epi32(raw[v])), 2);
       value = _mm512_mask_mov_epi32(value, escape, max);  // escaped: the escape slot
       // row_start is int64, below 2^31 (gathers_fit): its low dwords are the starts.
       const __m512i start = _mm512_mask_i32gather_epi32(zero, keep[v], r, t.row_start, 8);
       slot_index[v] = _mm512_mullo_epi32(_mm512_add_epi32(start, value), _mm512_set1_epi32(6));
     }
-    if (bad || escaped) {
+    if (bad) {  // the scalar step reports the bad index or symbol
       uint32_t lane_x[kMaxLanes];
       for (int v = 0; v < V; ++v) _mm512_storeu_si512(lane_x + v * kWidth, x[v]);
-      if (bad) {  // the scalar step reports the bad index
-        const Status st = encode_group(symbols + g0, indexes + g0, count, skip_below, t, lane_x, words, capacity, &w);
-        if (st != kOk) return st;
-      } else {  // the bypass rounds of the escaped lanes, before the slot round below
-        escape::Mapped m[kMaxLanes];
-        for (uint32_t e = escaped; e; e &= e - 1) {
-          const int32_t l = lowest_lane(e), r = indexes[g0 + l];
-          if (!escape::map_symbol(symbols[g0 + l], t.offset[r], t.cdf_length[r] - 2, m[l])) return kSymbolOutOfRange;
-        }
-        const Status st = encode_bypass(m, escaped, lane_x, words, capacity, &w);
-        if (st != kOk) return st;
-      }
+      const Status st = encode_group(symbols + g0, indexes + g0, count, skip_below, t, lane_x, words, capacity, &w);
+      if (st != kOk) return st;
       for (int v = 0; v < V; ++v) x[v] = _mm512_loadu_si512(lane_x + v * kWidth);
-      if (bad) continue;
+      continue;
+    }
+    if (escaped) {
+      const Status st = encode_bypass<V>(x, lanes_escaped, raw, nibbles, words, capacity, &w);
+      if (st != kOk) return st;
     }
 #pragma GCC unroll 2
     for (int v = 0; v < V; ++v) {
@@ -193,13 +232,10 @@ Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32
       const __m512i bias = gather(keep[v], slot_index[v], bias_base);
       // Emit when x >= freq << 16, written x > (freq << 16) - 1 so that freq = 2^16 never emits.
       const __m512i limit = _mm512_sub_epi32(_mm512_slli_epi32(freq, 16), one);
-      const __mmask16 emit = _mm512_mask_cmpgt_epu32_mask(keep[v], x[v], limit);
-      const int n = _mm_popcnt_u32(emit);
-      if (w + n > capacity) return kOutputOverflow;
-      const __m512i out = _mm512_maskz_compress_epi32(emit, x[v]);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(words + w), _mm512_cvtepi32_epi16(out));
-      w += n;
-      const __m512i y = _mm512_mask_srli_epi32(x[v], emit, x[v], 16);
+      if (!emit_words(x[v], _mm512_mask_cmpgt_epu32_mask(keep[v], x[v], limit), words, capacity, &w)) {
+        return kOutputOverflow;
+      }
+      const __m512i y = x[v];
       // q = y / freq: float quotient, then remainder-driven fix-ups (exact, see the header).
       __m512i q = _mm512_cvttps_epu32(_mm512_div_ps(_mm512_cvtepu32_ps(y), _mm512_cvtepu32_ps(freq)));
       __m512i rem = _mm512_sub_epi32(y, _mm512_mullo_epi32(q, freq));

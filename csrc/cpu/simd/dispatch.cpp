@@ -16,7 +16,7 @@ bool cpu_has(Path path) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
   }();
   static const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                             __builtin_cpu_supports("avx512vl");
+                             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512cd");
   return path == Path::kScalar || (path == Path::kAvx2 && avx2) || (path == Path::kAvx512 && avx512);
 }
 
