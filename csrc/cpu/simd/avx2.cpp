@@ -87,21 +87,21 @@ inline __m128i low_words(__m256i x) {
 // short in a row's body, but the tails hold runs of tiny slots (an escape's cum lands there).
 constexpr int kVectorSteps = 2;
 
-// The rest of the slot search for the lanes in `lanes`, whose cdf[row + s + 1] <= cum: a binary
-// search up to the row's last entry (index `last`), leaving cdf[row + s] <= cum < cdf[row + s + 1]
+// The rest of the slot search for the lanes in `lanes` (rows r), whose cdf[row + s + 1] <= cum: a
+// binary search up to the row's last entry, leaving cdf[row + s] <= cum < cdf[row + s + 1]
 // = high.
-inline void finish_search(__m256i lanes, __m256i row, __m256i cum, __m256i last, __m256i& s, __m256i& high,
-                          const int32_t* cdf) {
-  alignas(32) int32_t rows[kWidth], cums[kWidth], lasts[kWidth], slots[kWidth], highs[kWidth];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lasts), last);
+inline void finish_search(__m256i lanes, __m256i r, __m256i row, __m256i cum, __m256i& s, __m256i& high,
+                          const DecodeTables& t) {
+  alignas(32) int32_t indexes[kWidth], rows[kWidth], cums[kWidth], slots[kWidth], highs[kWidth];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(indexes), r);
   _mm256_store_si256(reinterpret_cast<__m256i*>(rows), row);
   _mm256_store_si256(reinterpret_cast<__m256i*>(cums), cum);
   _mm256_store_si256(reinterpret_cast<__m256i*>(slots), s);
   _mm256_store_si256(reinterpret_cast<__m256i*>(highs), high);
   for (uint32_t m = bits(lanes); m; m &= m - 1) {
     const int32_t l = lowest_lane(m);
-    const int32_t* entry = cdf + rows[l];
-    int32_t below = slots[l] + 1, above = lasts[l];  // entry[below] <= cum < entry[above] = 2^16
+    const int32_t* entry = t.cdf + rows[l];
+    int32_t below = slots[l] + 1, above = t.cdf_length[indexes[l]] - 1;  // entry[below] <= cum < entry[above] = 2^16
     if (entry[above - 1] <= cums[l]) below = above - 1;  // the escape slot, the usual case here
     while (above - below > 1) {
       const int32_t mid = (below + above) / 2;
@@ -234,13 +234,12 @@ Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, 
       const __m256i pair = gather<2>(keep[v], _mm256_andnot_si256(one, bucket), t.lut);
       __m256i s = _mm256_and_si256(_mm256_srlv_epi32(pair, _mm256_slli_epi32(_mm256_and_si256(bucket, one), 4)), word_mask);
       const __m256i row = _mm256_mullo_epi32(r, stride);
-      const __m256i max = _mm256_sub_epi32(gather(keep[v], r, t.cdf_length), _mm256_set1_epi32(2));
       __m256i high = gather(keep[v], _mm256_add_epi32(_mm256_add_epi32(row, s), one), t.cdf);
       int steps = 0;
       for (__m256i step = _mm256_andnot_si256(_mm256_cmpgt_epi32(high, cum), keep[v]); bits(step);
            step = _mm256_andnot_si256(_mm256_cmpgt_epi32(high, cum), step)) {
         if (++steps > kVectorSteps) {
-          finish_search(step, row, cum, _mm256_add_epi32(max, one), s, high, t.cdf);
+          finish_search(step, r, row, cum, s, high, t);
           break;
         }
         s = _mm256_sub_epi32(s, step);  // step lanes are -1
@@ -248,7 +247,8 @@ Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, 
       }
       const __m256i low = gather(keep[v], _mm256_add_epi32(row, s), t.cdf);
       const __m256i offset = gather(keep[v], r, t.offset);
-      const __m256i escape = _mm256_and_si256(keep[v], _mm256_cmpeq_epi32(s, max));
+      // The escape slot max = cdf_length - 2 is the one whose cdf[s + 1] is the row's last, 2^16.
+      const __m256i escape = _mm256_and_si256(keep[v], _mm256_cmpeq_epi32(high, _mm256_set1_epi32(1 << kPrecision)));
       escaped |= static_cast<uint32_t>(bits(escape)) << (v * kWidth);
       symbol[v] = _mm256_add_epi32(s, offset);  // s >= 0: wrapped iff below offset
       const __m256i wrapped = _mm256_andnot_si256(escape, _mm256_and_si256(keep[v], _mm256_cmpgt_epi32(offset, symbol[v])));

@@ -7,8 +7,8 @@
 // lane order (vpcompressd, then vpmovdw to 16-bit words) and appended; then x = C(s, x) with
 // q = x / freq from a float32 division fixed up by one step each way: x < freq << 16 after
 // renormalisation, so q < 2^16 and the float quotient is within 0.02 of x / freq.
-// Decode, per group: the bucket LUT gives a first slot, gathers of cdf[s + 1] step it forward
-// until cdf[s + 1] > cum; x = freq * (x >> 16) + cum - start; lanes with x < 2^16 take the
+// Decode, per group: the bucket LUT gives a first slot, one gather of (cdf[s], cdf[s + 1]) pairs,
+// then gathers of cdf[s + 1] step it forward until cdf[s + 1] > cum; x = freq * (x >> 16) + cum - start; lanes with x < 2^16 take the
 // block of words below the cursor, expanded into them in lane order (vpexpandd); escaped lanes
 // then take their bypass items in rounds of the same kind.
 #include <immintrin.h>
@@ -47,32 +47,46 @@ inline __m512i gather(__mmask16 m, __m512i index, const void* base) {
   return _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, index, base, kScale);
 }
 
+// base[index] and base[index + 1] for the lanes in m (0 elsewhere): two 64-bit gathers of 8 lanes
+// each, split into the first and second dwords, so that neither waits for the other.
+inline void gather_pair(__mmask16 m, __m512i index, const int32_t* base, __m512i& first, __m512i& second) {
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i a = _mm512_mask_i32gather_epi64(zero, static_cast<__mmask8>(m), _mm512_castsi512_si256(index), base, 4);
+  const __m512i b = _mm512_mask_i32gather_epi64(zero, static_cast<__mmask8>(m >> 8), _mm512_extracti64x4_epi64(index, 1),
+                                                base, 4);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  first = _mm512_permutex2var_epi32(a, even, b);
+  second = _mm512_permutex2var_epi32(a, _mm512_add_epi32(even, _mm512_set1_epi32(1)), b);
+}
+
 // Gather steps of the slot search before the lanes still searching finish one by one: scans are
 // short in a row's body, but the tails hold runs of tiny slots (an escape's cum lands there).
 constexpr int kVectorSteps = 2;
 
-// The rest of the slot search for `lanes`, whose cdf[row + s + 1] <= cum: a binary search up to
-// the row's last entry (index `last`), leaving cdf[row + s] <= cum < cdf[row + s + 1] = high.
-inline void finish_search(__mmask16 lanes, __m512i row, __m512i cum, __m512i last, __m512i& s, __m512i& high,
-                          const int32_t* cdf) {
-  alignas(64) int32_t rows[kWidth], cums[kWidth], lasts[kWidth], slots[kWidth], highs[kWidth];
-  _mm512_store_si512(lasts, last);
+// The rest of the slot search for `lanes` (rows r), whose cdf[row + s + 1] <= cum: a binary
+// search up to the row's last entry, leaving cdf[row + s] <= cum < cdf[row + s + 1] = high.
+inline void finish_search(__mmask16 lanes, __m512i r, __m512i row, __m512i cum, __m512i& s, __m512i& low,
+                          __m512i& high, const DecodeTables& t) {
+  alignas(64) int32_t indexes[kWidth], rows[kWidth], cums[kWidth], slots[kWidth], lows[kWidth], highs[kWidth];
+  _mm512_store_si512(indexes, r);
   _mm512_store_si512(rows, row);
   _mm512_store_si512(cums, cum);
   _mm512_store_si512(slots, s);
   for (uint32_t m = lanes; m; m &= m - 1) {
     const int32_t l = lowest_lane(m);
-    const int32_t* entry = cdf + rows[l];
-    int32_t below = slots[l] + 1, above = lasts[l];  // entry[below] <= cum < entry[above] = 2^16
+    const int32_t* entry = t.cdf + rows[l];
+    int32_t below = slots[l] + 1, above = t.cdf_length[indexes[l]] - 1;  // entry[below] <= cum < entry[above] = 2^16
     if (entry[above - 1] <= cums[l]) below = above - 1;  // the escape slot, the usual case here
     while (above - below > 1) {
       const int32_t mid = (below + above) / 2;
       (entry[mid] <= cums[l] ? below : above) = mid;
     }
     slots[l] = below;
+    lows[l] = entry[below];
     highs[l] = entry[above];
   }
   s = _mm512_load_si512(slots);
+  low = _mm512_mask_load_epi32(low, lanes, lows);
   high = _mm512_mask_load_epi32(high, lanes, highs);
 }
 
@@ -289,21 +303,22 @@ Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, 
       __m512i s = _mm512_and_si512(_mm512_srlv_epi32(pair, _mm512_slli_epi32(_mm512_and_si512(bucket, one), 4)),
                                    word_mask);
       const __m512i row = _mm512_mullo_epi32(r, stride);
-      const __m512i max = _mm512_sub_epi32(gather(keep[v], r, t.cdf_length), _mm512_set1_epi32(2));
-      __m512i high = gather(keep[v], _mm512_add_epi32(_mm512_add_epi32(row, s), one), t.cdf);
+      __m512i low, high;  // cdf[row + s], cdf[row + s + 1]
+      gather_pair(keep[v], _mm512_add_epi32(row, s), t.cdf, low, high);
       int steps = 0;
       for (__mmask16 step = _mm512_mask_cmple_epi32_mask(keep[v], high, cum); step;
            step = _mm512_mask_cmple_epi32_mask(step, high, cum)) {
         if (++steps > kVectorSteps) {
-          finish_search(step, row, cum, _mm512_add_epi32(max, one), s, high, t.cdf);
+          finish_search(step, r, row, cum, s, low, high, t);
           break;
         }
         s = _mm512_mask_add_epi32(s, step, s, one);
+        low = _mm512_mask_mov_epi32(low, step, high);
         high = _mm512_mask_i32gather_epi32(high, step, _mm512_add_epi32(_mm512_add_epi32(row, s), one), t.cdf, 4);
       }
-      const __m512i low = gather(keep[v], _mm512_add_epi32(row, s), t.cdf);
       const __m512i offset = gather(keep[v], r, t.offset);
-      const __mmask16 escape = _mm512_mask_cmpeq_epi32_mask(keep[v], s, max);
+      // The escape slot max = cdf_length - 2 is the one whose cdf[s + 1] is the row's last, 2^16.
+      const __mmask16 escape = _mm512_mask_cmpeq_epi32_mask(keep[v], high, _mm512_set1_epi32(1 << kPrecision));
       escaped |= static_cast<uint32_t>(escape) << (v * kWidth);
       symbol[v] = _mm512_add_epi32(s, offset);  // s >= 0: wrapped iff below offset
       bad |= (live[v] != valid) || _mm512_mask_cmplt_epi32_mask(keep[v] & ~escape, symbol[v], offset);
