@@ -19,6 +19,8 @@
 #include "dispatch.h"
 
 #pragma GCC push_options
+// GCC 12 warns about its own intrinsics' _mm512_undefined_* placeholders (fixed in GCC 13).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512cd,avx2,bmi,bmi2,popcnt")
 
 namespace ecc {
