@@ -85,7 +85,7 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(
       const int64_t t = b * chunks + c;
       if (c + 1 < chunks) store_u32(table + 4 * c, static_cast<uint32_t>(word_count[t]));
       std::memcpy(pos, &states[t * lane_count], 4 * lane_count);
-      std::memcpy(pos + 4 * lane_count, words[t].data(), 2 * word_count[t]);
+      if (word_count[t] > 0) std::memcpy(pos + 4 * lane_count, words[t].data(), 2 * word_count[t]);
       pos += 4 * lane_count + 2 * word_count[t];
     }
     out = pos;
