@@ -45,7 +45,8 @@ def _with_cuda() -> bool:
 
 def _extension():
     with_cuda = _with_cuda()
-    sources = ["csrc/ops.cpp", *sorted(glob.glob("csrc/cpu/*.cpp"))]
+    # csrc/cpu/simd/: one file per instruction set, each choosing its own target in the source.
+    sources = ["csrc/ops.cpp", *sorted(glob.glob("csrc/cpu/*.cpp")), *sorted(glob.glob("csrc/cpu/simd/*.cpp"))]
     optimize = ["-O0", "-g"] if _flag("ECC_DEBUG") else ["-O3", "-DNDEBUG"]
     # Deterministic float math: no fused multiply-add unless written as fmaf.
     # -fopenmp: at::parallel_for is inlined into our code and runs serially without it.

@@ -3,6 +3,7 @@
 #include <Python.h>
 #include <torch/library.h>
 
+#include "cpu/simd/dispatch.h"
 #include "version.h"
 
 TORCH_LIBRARY(ecc, m) {
@@ -42,6 +43,8 @@ TORCH_LIBRARY(ecc, m) {
   m.def("deterministic_conv1d(Tensor x, Tensor weight, Tensor bias, int activation) -> Tensor");
   // CUDA runtime version the extension was built with (e.g. 13000), or 0 without CUDA.
   m.def("cuda_version() -> int", [] { return static_cast<int64_t>(ECC_CUDA_VERSION); });
+  // The CPU `interleaved` kernels in use now: "scalar", "avx2" or "avx512" (cpu/simd/dispatch.h).
+  m.def("simd_path() -> str", [] { return std::string(ecc::simd::path_name(ecc::simd::interleaved_kernels().path)); });
 }
 
 // `import ecc._C` loads this library, which runs the registrations above. The module itself is

@@ -4,7 +4,11 @@ Paper: "Benchmarking Neural Speech Compression from a Rate-Distortion Perspectiv
 (Jun Xu, Zhengxue Cheng et al., arXiv 2606.11631).
 """
 
-import torch
+from ._openmp import prefer_passive_waiting
+
+prefer_passive_waiting()  # before torch loads OpenMP (ecc/_openmp.py)
+
+import torch  # noqa: E402
 
 try:
     from ._build_info import TORCH_VERSION as _BUILT_WITH_TORCH

@@ -10,8 +10,8 @@ import torch
 
 from . import _C  # noqa: F401  (loads the library that registers torch.ops.ecc)
 
-__all__ = ["cuda_version", "gaussian_cdf_table", "pmf_to_quantized_cdf", "deterministic_conv1d", "rans_encode", "rans_decode",
-           "rans_decode_part", "byte_tensor"]
+__all__ = ["cuda_version", "simd_path", "gaussian_cdf_table", "pmf_to_quantized_cdf", "deterministic_conv1d",
+           "rans_encode", "rans_decode", "rans_decode_part", "byte_tensor"]
 
 
 def byte_tensor(raw: bytes) -> torch.Tensor:
@@ -23,6 +23,13 @@ def byte_tensor(raw: bytes) -> torch.Tensor:
 def cuda_version() -> int:
     """CUDA runtime version ecc was built with (e.g. 13000 for 13.0), or 0 for a CPU-only build."""
     return torch.ops.ecc.cuda_version()
+
+
+def simd_path() -> str:
+    """The CPU kernels of the `interleaved` format in use now: "avx512", "avx2" or "scalar" (the
+    best this CPU has, or the one the environment variable ECC_SIMD names; every path writes the
+    same bytes)."""
+    return torch.ops.ecc.simd_path()
 
 
 def _check_device(*tensors: torch.Tensor) -> None:

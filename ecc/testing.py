@@ -47,6 +47,25 @@ class _Stub(types.ModuleType):
         return (object,)
 
 
+def escape_heavy(symbols: torch.Tensor, indexes: torch.Tensor, tables) -> torch.Tensor:
+    """symbols with a third escaping (just past either end of their row, or far out) and a sixth
+    on a row's first or last regular slot (the tails of a decoder's slot search).
+
+    Args: symbols, indexes: int32, same shape; tables: (cdf, cdf_length, offset) as indexed.
+    Returns: int32, the shape of symbols.
+    """
+    _, cdf_length, offset = tables
+    low = offset[indexes.long()]
+    top = low + cdf_length[indexes.long()] - 2  # the escape slot's symbol
+    out = symbols.clone()
+    out[..., 0::6] = top[..., 0::6] + symbols[..., 0::6].abs() % 40
+    out[..., 1::6] = low[..., 1::6] - 1 - symbols[..., 1::6].abs() % 300
+    out[..., 2::12] = top[..., 2::12] - 1
+    out[..., 3::12] = low[..., 3::12]
+    out[..., 4::97] -= 70000
+    return out
+
+
 def _stub_missing(name: str) -> None:
     parts = name.split(".")
     for i in range(1, len(parts) + 1):

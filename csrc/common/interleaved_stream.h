@@ -120,6 +120,72 @@ ECC_HOST_DEVICE void write_header(uint8_t* dst, int32_t lanes, int32_t chunk_log
   dst[3] = 0;
 }
 
+// Index of the lowest set bit of a nonzero lane mask.
+ECC_HOST_DEVICE int32_t lowest_lane(uint32_t mask) {
+#if defined(__CUDA_ARCH__)
+  return __ffs(mask) - 1;
+#else
+  return __builtin_ctz(mask);
+#endif
+}
+
+// Puts the bypass items (d >= 1) of the escaped lanes (bit l of `escaped` = lane l, mapped
+// m[l]) of a group: rounds d = D-1 down to 1, lanes in ascending order. The slot round d = 0
+// follows (encode_group, or a SIMD kernel's vector round).
+ECC_HOST_DEVICE Status encode_bypass(const escape::Mapped* m, uint32_t escaped, uint32_t* x, uint16_t* words,
+                                     int64_t capacity, int64_t* w) {
+  int32_t rounds = 0;
+  for (uint32_t e = escaped; e; e &= e - 1) {
+    const int32_t items = item_count(m[lowest_lane(e)]);
+    rounds = items > rounds ? items : rounds;
+  }
+  for (int32_t d = rounds - 1; d >= 1; --d) {
+    for (uint32_t e = escaped; e; e &= e - 1) {
+      const int32_t l = lowest_lane(e);
+      if (item_count(m[l]) <= d) continue;
+      if (rans32::put_bits_needs_word(x[l])) {
+        if (*w == capacity) return kOutputOverflow;
+        words[(*w)++] = static_cast<uint16_t>(x[l] & rans32::kWordMask);
+        x[l] >>= 16;
+      }
+      x[l] = rans32::put_bits(x[l], bypass_item(m[l], d));
+    }
+  }
+  return kOk;
+}
+
+// Encodes one group: `count` (<= lanes) elements on lanes 0 .. count - 1 with states x, appending
+// words at *w (at most `capacity`). The per-group step of encode_chunk; the SIMD kernels
+// (cpu/simd/) call it for groups with bad input.
+ECC_HOST_DEVICE Status encode_group(const int32_t* symbols, const int32_t* indexes, int32_t count,
+                                    int32_t skip_below, const EncodeTables& t, uint32_t* x,
+                                    uint16_t* words, int64_t capacity, int64_t* w) {
+  escape::Mapped m[kMaxLanes];
+  const rans64::EncSymbol* sym[kMaxLanes];
+  uint32_t kept = 0, escaped = 0;
+  for (int32_t l = 0; l < count; ++l) {
+    const int32_t r = indexes[l];
+    if (r < 0 || r >= t.num_rows) return kBadIndex;
+    if (r < skip_below) continue;
+    if (!escape::map_symbol(symbols[l], t.offset[r], t.cdf_length[r] - 2, m[l])) return kSymbolOutOfRange;
+    sym[l] = &t.symbols[t.row_start[r] + m[l].slot];
+    kept |= 1u << l;
+    escaped |= static_cast<uint32_t>(m[l].escaped) << l;
+  }
+  const Status s = encode_bypass(m, escaped, x, words, capacity, w);
+  if (s != kOk) return s;
+  for (int32_t l = 0; l < count; ++l) {  // d = 0: slots
+    if (!((kept >> l) & 1)) continue;
+    if (rans32::put_needs_word(x[l], sym[l]->freq)) {
+      if (*w == capacity) return kOutputOverflow;
+      words[(*w)++] = static_cast<uint16_t>(x[l] & rans32::kWordMask);
+      x[l] >>= 16;
+    }
+    x[l] = rans32::put(x[l], *sym[l]);
+  }
+  return kOk;
+}
+
 // Encodes one chunk of len elements, emulating its lanes in order (the CPU kernel; the CUDA
 // kernel runs the lanes on a warp with the same rounds). Writes the lanes' final states and the
 // words (at most `capacity`), and *word_count.
@@ -128,37 +194,12 @@ ECC_HOST_DEVICE Status encode_chunk(const int32_t* symbols, const int32_t* index
                                     uint32_t* states, uint16_t* words, int64_t capacity,
                                     int64_t* word_count) {
   uint32_t x[kMaxLanes];
-  escape::Mapped m[kMaxLanes];
-  const rans64::EncSymbol* sym[kMaxLanes];
-  int32_t items[kMaxLanes];
   for (int32_t l = 0; l < lanes; ++l) x[l] = rans32::kLower;
   int64_t w = 0;
   for (int64_t g0 = 0; g0 < len; g0 += lanes) {
-    int32_t rounds = 0;
-    for (int32_t l = 0; l < lanes; ++l) {
-      items[l] = 0;
-      const int64_t p = g0 + l;
-      if (p >= len) continue;
-      const int32_t r = indexes[p];
-      if (r < 0 || r >= t.num_rows) return kBadIndex;
-      if (r < skip_below) continue;
-      if (!escape::map_symbol(symbols[p], t.offset[r], t.cdf_length[r] - 2, m[l])) return kSymbolOutOfRange;
-      sym[l] = &t.symbols[t.row_start[r] + m[l].slot];
-      items[l] = item_count(m[l]);
-      rounds = items[l] > rounds ? items[l] : rounds;
-    }
-    for (int32_t d = rounds - 1; d >= 0; --d) {
-      for (int32_t l = 0; l < lanes; ++l) {
-        if (items[l] <= d) continue;
-        const bool emit = d == 0 ? rans32::put_needs_word(x[l], sym[l]->freq) : rans32::put_bits_needs_word(x[l]);
-        if (emit) {
-          if (w == capacity) return kOutputOverflow;
-          words[w++] = static_cast<uint16_t>(x[l] & rans32::kWordMask);
-          x[l] >>= 16;
-        }
-        x[l] = d == 0 ? rans32::put(x[l], *sym[l]) : rans32::put_bits(x[l], bypass_item(m[l], d));
-      }
-    }
+    const int32_t count = len - g0 < lanes ? static_cast<int32_t>(len - g0) : lanes;
+    const Status s = encode_group(symbols + g0, indexes + g0, count, skip_below, t, x, words, capacity, &w);
+    if (s != kOk) return s;
   }
   for (int32_t l = 0; l < lanes; ++l) states[l] = x[l];
   *word_count = w;
@@ -178,6 +219,81 @@ ECC_HOST_DEVICE bool refill(uint32_t* x, uint32_t need, const uint8_t* words, in
   return true;
 }
 
+// The end of a chunk's decode: every lane back in its start state and every word read.
+ECC_HOST_DEVICE Status chunk_finished(const uint32_t* x, int32_t lanes, int64_t cursor) {
+  for (int32_t l = 0; l < lanes; ++l) {
+    if (x[l] != rans32::kLower) return kCorrupt;
+  }
+  return cursor == 0 ? kOk : kCorrupt;
+}
+
+// Takes the bypass items (d >= 1) of the escaped lanes (bit l of `escaped` = lane l) of a group
+// after its slot round: rounds d = 1 (nibble counts), 2, ..., each followed by its refill.
+// raw[l]: lane l's raw value.
+ECC_HOST_DEVICE Status decode_bypass(uint32_t* x, uint32_t escaped, const uint8_t* words, int64_t* cursor,
+                                     uint32_t* raw) {
+  uint32_t nibbles[kMaxLanes];
+  uint32_t longest = 0;
+  for (int32_t d = 1; escaped; ++d) {
+    uint32_t need = 0, busy = 0;
+    for (uint32_t e = escaped; e; e &= e - 1) {
+      const int32_t l = lowest_lane(e);
+      if (d >= 2 && nibbles[l] <= static_cast<uint32_t>(d - 2)) continue;
+      const uint32_t v = rans32::get_bits(x[l]);
+      if (d == 1) {
+        if (v > escape::kMaxNibbles) return kCorrupt;
+        nibbles[l] = v;
+        raw[l] = 0;
+        longest = v > longest ? v : longest;
+      } else {
+        raw[l] |= v << ((d - 2) * escape::kBypassBits);
+      }
+      busy |= 1u << l;
+      if (rans32::needs_word(x[l])) need |= 1u << l;
+    }
+    if (!refill(x, need, words, cursor)) return kTruncated;
+    if (d >= 1 + static_cast<int32_t>(longest) || !busy) break;
+  }
+  return kOk;
+}
+
+// Decodes one group: `count` (<= lanes) elements on lanes 0 .. count - 1 with states x, reading
+// words below *cursor. The per-group step of decode_chunk; the SIMD kernels (cpu/simd/) call it
+// for groups with bad input.
+ECC_HOST_DEVICE Status decode_group(uint32_t* x, const uint8_t* words, int64_t* cursor, const int32_t* indexes,
+                                    int32_t count, int32_t skip_below, const DecodeTables& t, int32_t* out) {
+  int32_t slot[kMaxLanes];
+  uint32_t raw[kMaxLanes];
+  uint32_t active = 0, escaped = 0, need = 0;
+  for (int32_t l = 0; l < count; ++l) {  // d = 0: slots
+    const int32_t r = indexes[l];
+    if (r < 0 || r >= t.num_rows) return kBadIndex;
+    if (r < skip_below) {
+      out[l] = 0;
+      continue;
+    }
+    const int32_t* row = t.cdf + r * t.cdf_stride;
+    const uint32_t cum = x[l] & rans32::kWordMask;
+    const int32_t s = find_slot(row, t.lut + r * kLutSize, cum);
+    x[l] = rans32::advance(x[l], row[s], row[s + 1] - row[s]);
+    slot[l] = s;
+    active |= 1u << l;
+    if (s == t.cdf_length[r] - 2) escaped |= 1u << l;
+    if (rans32::needs_word(x[l])) need |= 1u << l;
+  }
+  if (!refill(x, need, words, cursor)) return kTruncated;
+  const Status st = decode_bypass(x, escaped, words, cursor, raw);
+  if (st != kOk) return st;
+  for (int32_t l = 0; l < count; ++l) {
+    if (!((active >> l) & 1)) continue;
+    const int32_t r = indexes[l];
+    const bool ok = ((escaped >> l) & 1) ? escape::unmap_escaped(raw[l], t.offset[r], t.cdf_length[r] - 2, out[l])
+                                          : escape::unmap_slot(slot[l], t.offset[r], out[l]);
+    if (!ok) return kCorrupt;
+  }
+  return kOk;
+}
+
 // Decodes one chunk of len elements from its states and word_count words (lanes emulated in
 // order; the CUDA kernel runs them on a warp).
 ECC_HOST_DEVICE Status decode_chunk(const uint8_t* chunk, int64_t word_count, const int32_t* indexes,
@@ -190,60 +306,11 @@ ECC_HOST_DEVICE Status decode_chunk(const uint8_t* chunk, int64_t word_count, co
   const int64_t groups = (len + lanes - 1) / lanes;
   for (int64_t g = groups - 1; g >= 0; --g) {
     const int64_t g0 = g * lanes;
-    int32_t slot[kMaxLanes], max[kMaxLanes];
-    uint32_t count[kMaxLanes], raw[kMaxLanes];
-    uint32_t active = 0, escaped = 0, need = 0;
-    for (int32_t l = 0; l < lanes && g0 + l < len; ++l) {  // d = 0: slots
-      const int32_t r = indexes[g0 + l];
-      if (r < 0 || r >= t.num_rows) return kBadIndex;
-      if (r < skip_below) {
-        out[g0 + l] = 0;
-        continue;
-      }
-      const int32_t* row = t.cdf + r * t.cdf_stride;
-      const uint32_t cum = x[l] & rans32::kWordMask;
-      const int32_t s = find_slot(row, t.lut + r * kLutSize, cum);
-      x[l] = rans32::advance(x[l], row[s], row[s + 1] - row[s]);
-      slot[l] = s;
-      max[l] = t.cdf_length[r] - 2;
-      active |= 1u << l;
-      if (s == max[l]) escaped |= 1u << l;
-      if (rans32::needs_word(x[l])) need |= 1u << l;
-    }
-    if (!refill(x, need, words, &cursor)) return kTruncated;
-    uint32_t longest = 0;
-    for (int32_t d = 1; escaped; ++d) {  // d = 1: counts, d >= 2: nibbles
-      need = 0;
-      uint32_t busy = 0;
-      for (int32_t l = 0; l < lanes; ++l) {
-        if (!((escaped >> l) & 1) || (d >= 2 && count[l] <= static_cast<uint32_t>(d - 2))) continue;
-        const uint32_t v = rans32::get_bits(x[l]);
-        if (d == 1) {
-          if (v > escape::kMaxNibbles) return kCorrupt;
-          count[l] = v;
-          raw[l] = 0;
-          longest = v > longest ? v : longest;
-        } else {
-          raw[l] |= v << ((d - 2) * escape::kBypassBits);
-        }
-        busy |= 1u << l;
-        if (rans32::needs_word(x[l])) need |= 1u << l;
-      }
-      if (!refill(x, need, words, &cursor)) return kTruncated;
-      if (d >= 1 + static_cast<int32_t>(longest) || !busy) break;
-    }
-    for (int32_t l = 0; l < lanes; ++l) {
-      if (!((active >> l) & 1)) continue;
-      const int32_t r = indexes[g0 + l];
-      const bool ok = ((escaped >> l) & 1) ? escape::unmap_escaped(raw[l], t.offset[r], max[l], out[g0 + l])
-                                            : escape::unmap_slot(slot[l], t.offset[r], out[g0 + l]);
-      if (!ok) return kCorrupt;
-    }
+    const int32_t count = len - g0 < lanes ? static_cast<int32_t>(len - g0) : lanes;
+    const Status s = decode_group(x, words, &cursor, indexes + g0, count, skip_below, t, out + g0);
+    if (s != kOk) return s;
   }
-  for (int32_t l = 0; l < lanes; ++l) {
-    if (x[l] != rans32::kLower) return kCorrupt;
-  }
-  return cursor == 0 ? kOk : kCorrupt;
+  return chunk_finished(x, lanes, cursor);
 }
 
 // Where a stream's chunks are, from its header and chunk table.

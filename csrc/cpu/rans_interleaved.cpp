@@ -1,20 +1,32 @@
 // CPU implementation of ecc::rans_encode_interleaved / ecc::rans_decode_interleaved: the
-// per-chunk procedures of common/interleaved_stream.h (lanes emulated in order), threaded over
-// all chunks of all streams, then assembled into streams in order.
+// per-chunk procedures of common/interleaved_stream.h (lanes emulated in order) or their SIMD
+// kernels (simd/dispatch.h picks them), threaded over all chunks of all streams, then assembled
+// into streams in order.
 #include <ATen/Parallel.h>
 #include <torch/library.h>
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "../checks.h"
 #include "../common/interleaved_stream.h"
 #include "cpu_tables.h"
+#include "simd/dispatch.h"
 
 namespace ecc {
 namespace {
 
 using namespace interleaved_stream;
+
+// Chunks a thread takes at the least, for chunks of chunk_len elements: a parallel region only
+// when every thread gets >= 2^16 elements. Waking threads costs more than coding fewer, and on a
+// machine whose cores are busy with other work, each region waits for preempted threads.
+int64_t chunks_per_thread(int64_t chunk_len) {
+  constexpr int64_t kMinThreadElements = 1 << 16;
+  return std::max<int64_t>(1, kMinThreadElements / std::max<int64_t>(1, chunk_len));
+}
 
 std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(
     const at::Tensor& symbols, const at::Tensor& indexes, const at::Tensor& cdf,
@@ -29,7 +41,8 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(
   const EncodePlan plan = plan_encode(num_streams, n, lanes, chunk_log2);
   const int32_t lane_count = plan.lanes;
   const int64_t chunks = plan.chunks, tasks = plan.tasks, capacity = plan.capacity;
-  std::vector<uint16_t> words(tasks * capacity);
+  const simd::Kernels kernels = simd::interleaved_kernels();
+  std::vector<std::vector<uint16_t>> words(tasks);  // each chunk's words
   std::vector<uint32_t> states(tasks * lane_count);
   std::vector<int64_t> word_count(tasks);
   std::vector<int32_t> task_status(tasks), status(num_streams, kOk);
@@ -37,12 +50,16 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(
   const int32_t* sym = symbols.data_ptr<int32_t>();
   const int32_t* idx = indexes.data_ptr<int32_t>();
 
-  at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, tasks, chunks_per_thread(std::min(n, chunk_size)), [&](int64_t begin, int64_t end) {
+    // One worst-case row per thread, kept words copied out: a (tasks x capacity) buffer would
+    // cost more in fresh pages (~6.6 bytes per symbol) than the coding itself.
+    const std::unique_ptr<uint16_t[]> scratch(new uint16_t[capacity + simd::kWordSlack]);
     for (int64_t t = begin; t < end; ++t) {
       const int64_t first = (t / chunks) * n + (t % chunks) * chunk_size;
       const int64_t len = std::min<int64_t>(chunk_size, n - (t % chunks) * chunk_size);
-      task_status[t] = encode_chunk(sym + first, idx + first, len, lane_count, skip, tables.view,
-                                    &states[t * lane_count], &words[t * capacity], capacity, &word_count[t]);
+      task_status[t] = kernels.encode(sym + first, idx + first, len, lane_count, skip, tables.view,
+                                      &states[t * lane_count], scratch.get(), capacity, &word_count[t]);
+      if (task_status[t] == kOk) words[t].assign(scratch.get(), scratch.get() + word_count[t]);
     }
   });
   for (int64_t t = 0; t < tasks; ++t) {
@@ -68,7 +85,7 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(
       const int64_t t = b * chunks + c;
       if (c + 1 < chunks) store_u32(table + 4 * c, static_cast<uint32_t>(word_count[t]));
       std::memcpy(pos, &states[t * lane_count], 4 * lane_count);
-      std::memcpy(pos + 4 * lane_count, &words[t * capacity], 2 * word_count[t]);
+      if (word_count[t] > 0) std::memcpy(pos + 4 * lane_count, words[t].data(), 2 * word_count[t]);
       pos += 4 * lane_count + 2 * word_count[t];
     }
     out = pos;
@@ -115,13 +132,15 @@ at::Tensor rans_decode_interleaved_cpu(const at::Tensor& data, const at::Tensor&
 
   at::Tensor out = at::empty_like(indexes);
   std::vector<int32_t> task_status(tasks.size());
+  const simd::Kernels kernels = simd::interleaved_kernels();
   const int32_t skip = clamp_skip_below(skip_below);
-  at::parallel_for(0, static_cast<int64_t>(tasks.size()), 1, [&](int64_t begin, int64_t end) {
+  const int64_t grain = tasks.empty() ? 1 : chunks_per_thread(tasks[0].len);  // streams' chunks are alike
+  at::parallel_for(0, static_cast<int64_t>(tasks.size()), grain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const Task& t = tasks[i];
       const int64_t first = t.stream * n + t.first;
-      task_status[i] = decode_chunk(bytes + t.offset, t.words, indexes.data_ptr<int32_t>() + first,
-                                    t.len, t.lanes, skip, tables.view, out.data_ptr<int32_t>() + first);
+      task_status[i] = kernels.decode(bytes + t.offset, t.words, indexes.data_ptr<int32_t>() + first,
+                                      t.len, t.lanes, skip, tables.view, out.data_ptr<int32_t>() + first);
     }
   });
   for (size_t i = 0; i < tasks.size(); ++i) {

@@ -1,0 +1,71 @@
+// SIMD kernels of the `interleaved` format on the CPU and the one place that picks them.
+//
+// Every kernel writes the bytes of interleaved_stream::encode_chunk / decode_chunk (the scalar
+// path, the readable reference): lanes sit in vector lanes, table entries come from gathers,
+// renormalisation works on lane masks, and the words of a round are compressed (encode) or
+// expanded (decode) in lane order. Groups holding an escape, a bad index or anything else
+// unusual go to the scalar encode_group / decode_group, which then report the error if any.
+//
+// Path: the best this CPU has (cpuid, read once), or ECC_SIMD=scalar|avx2|avx512 (read at every
+// call, so a test or benchmark can switch it; a path the CPU lacks is an error).
+#pragma once
+
+#include <stdint.h>
+
+#include "../../common/interleaved_stream.h"
+
+namespace ecc {
+namespace simd {
+
+enum class Path { kScalar, kAvx2, kAvx512 };
+
+// Words an encoder row needs past its capacity: a SIMD kernel stores whole vectors of words.
+constexpr int64_t kWordSlack = 16;
+
+using EncodeChunk = interleaved_stream::Status (*)(const int32_t* symbols, const int32_t* indexes, int64_t len,
+                                                   int32_t lanes, int32_t skip_below, const EncodeTables& t,
+                                                   uint32_t* states, uint16_t* words, int64_t capacity,
+                                                   int64_t* word_count);
+using DecodeChunk = interleaved_stream::Status (*)(const uint8_t* chunk, int64_t word_count, const int32_t* indexes,
+                                                   int64_t len, int32_t lanes, int32_t skip_below,
+                                                   const DecodeTables& t, int32_t* out);
+
+struct Kernels {
+  Path path;
+  EncodeChunk encode;
+  DecodeChunk decode;
+};
+
+// The kernels of the path in use now (raises when ECC_SIMD asks for one this CPU lacks).
+Kernels interleaved_kernels();
+
+// "scalar", "avx2" or "avx512": the path interleaved_kernels() picks now.
+const char* path_name(Path path);
+
+// The kernels index their tables with 32-bit gather offsets; tables too large for that (far
+// beyond CompressAI's) take the scalar path.
+inline bool gathers_fit(const EncodeTables& t) {
+  return t.row_start[t.num_rows] * static_cast<int64_t>(sizeof(rans64::EncSymbol) / 4) < (int64_t{1} << 31);
+}
+inline bool gathers_fit(const DecodeTables& t) {
+  return (t.num_rows + int64_t{1}) * t.cdf_stride < (int64_t{1} << 31) &&
+         t.num_rows * static_cast<int64_t>(kLutSize) < (int64_t{1} << 31);
+}
+
+interleaved_stream::Status encode_chunk_avx2(const int32_t* symbols, const int32_t* indexes, int64_t len,
+                                             int32_t lanes, int32_t skip_below, const EncodeTables& t,
+                                             uint32_t* states, uint16_t* words, int64_t capacity,
+                                             int64_t* word_count);
+interleaved_stream::Status decode_chunk_avx2(const uint8_t* chunk, int64_t word_count, const int32_t* indexes,
+                                             int64_t len, int32_t lanes, int32_t skip_below,
+                                             const DecodeTables& t, int32_t* out);
+interleaved_stream::Status encode_chunk_avx512(const int32_t* symbols, const int32_t* indexes, int64_t len,
+                                               int32_t lanes, int32_t skip_below, const EncodeTables& t,
+                                               uint32_t* states, uint16_t* words, int64_t capacity,
+                                               int64_t* word_count);
+interleaved_stream::Status decode_chunk_avx512(const uint8_t* chunk, int64_t word_count, const int32_t* indexes,
+                                               int64_t len, int32_t lanes, int32_t skip_below,
+                                               const DecodeTables& t, int32_t* out);
+
+}  // namespace simd
+}  // namespace ecc
