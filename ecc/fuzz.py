@@ -19,6 +19,9 @@ Targets:
                 CRC recomputed), that declare hours of audio in many 8-byte segments, and on
                 damaged, truncated or foreign bytes. Documented:
                 ecc.bitstream.EccFileError; a decoded file has num_samples finite samples.
+    encoder     SpeechCodec.compress on waveforms of every dtype (numpy and torch), of odd shapes
+                and lengths, with NaN/inf samples and amplitudes from silence to 1e6. Documented:
+                TypeError, ValueError; a coded file declares the input's length.
 """
 
 from __future__ import annotations
@@ -234,7 +237,49 @@ class ContainerTarget:
         return "decoded"
 
 
-TARGETS = {"decode": DecodeTarget, "container": ContainerTarget}
+class EncoderInputTarget:
+    """Hostile waveforms into SpeechCodec.compress: dtypes, shapes, non-finite and huge samples."""
+
+    expected = (TypeError, ValueError)
+    max_seconds = 5.0
+    max_rss_mb = 300
+    batch = 40
+
+    DTYPES = ("float32", "float64", "float16", "int16", "int32", "uint8", "int64", "bool", "complex64")
+
+    def __init__(self):
+        from .model.weights import load_model
+        from .speech_codec import SpeechCodec
+
+        self.codec = SpeechCodec(load_model())
+
+    def run(self, rng: random.Random) -> str:
+        import warnings
+
+        import numpy as np
+
+        g = np.random.default_rng(rng.getrandbits(63))
+        n = rng.choice((0, 1, 639, rng.randint(2, 8000)))
+        shape = rng.choice(((n,), (rng.randint(1, 3), n), (n, rng.randint(1, 3)), (1, 1, n), ()))
+        wave = g.standard_normal(shape) * rng.choice((0.0, 1e-6, 0.1, 1.0, 2.5, 1e6))
+        if wave.size and rng.random() < 0.3:  # non-finite samples somewhere
+            wave.flat[g.integers(wave.size)] = rng.choice((np.nan, np.inf, -np.inf))
+        dtype = rng.choice(self.DTYPES)
+        if dtype.startswith(("int", "uint")):
+            info = np.iinfo(dtype)
+            wave = np.clip(np.nan_to_num(wave * info.max), info.min, info.max)
+        wave = wave.astype(dtype)
+        if rng.random() < 0.5:
+            wave = torch.from_numpy(wave)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the mixdown's warning
+            blob = self.codec.compress(wave, quality=rng.choice((0.0, 2.5)))
+        if not isinstance(blob, bytes) or bitstream.unpack(blob)[0].num_samples != shape[-1]:
+            raise AssertionError(f"compress of {shape} {dtype} gave no valid file")
+        return "encoded"
+
+
+TARGETS = {"decode": DecodeTarget, "container": ContainerTarget, "encoder": EncoderInputTarget}
 _CASE = "fuzz case "  # a child's progress line on stderr: _CASE + "target:case"
 
 
