@@ -8,6 +8,10 @@ One step, on a batch of crops x (B, 1, N) with a random operating point per item
                                          + w_fm fm + w_l1 l1)
     aux step: model.aux_loss(), Adam on the "quantiles" parameters only (as CompressAI)
 
+With ``decoder_only`` the latents come from the frozen encoder side in eval mode under no_grad
+(exactly those ``compress`` codes), only the decoder learns, and there is no aux step. With
+``discriminator.segment`` the discriminators judge one random segment of x and x_hat.
+
 Runs unchanged under ``torchrun --nproc_per_node=N``: one process per rank (gloo on CPU, nccl
 on CUDA), DDP around codec and discriminators, each rank its own share of every epoch and of the
 dev clips; rank 0 alone writes logs, checkpoints and the exported model.
