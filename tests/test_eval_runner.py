@@ -133,6 +133,15 @@ def test_cli_writes_the_report_and_prints_the_means(clips, tmp_path, monkeypatch
     assert "--points noisy=5,25" in (tmp_path / "r" / "report.md").read_text()
 
 
+def test_cli_narrowband_evaluates_telephone_band_copies(clips, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(codec_module._REGISTRY, "noisy", NoisyCodec)
+    code = ecc_eval(*clips[1:], "--narrowband", "--codecs", "noisy", "--points", "noisy=25", "--metrics", "stoi",
+                    "--out", str(tmp_path / "r"), "--jobs", "1", "--quiet")
+    assert code == 0 and "2 of 2 file(s) evaluated" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "r" / "narrowband").iterdir()) == ["00_clip1.wav", "01_clip2.wav"]
+    assert "--narrowband" in (tmp_path / "r" / "report.md").read_text()
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--codecs", "mp3"], "unknown codec 'mp3'"),
     (["--codecs", "opus", "--points", "codec2=3200"], "--codecs does not evaluate"),

@@ -52,6 +52,16 @@ def test_discriminator_shapes_and_size():
         Discriminators(periods=[], stft_ffts=[])
 
 
+def test_magnitude_discriminator_family():
+    disc = Discriminators(periods=[2], stft_ffts=[512, 256], stft_channels=8, spectral="magnitude")
+    logits, features = disc(torch.randn(2, 1, 4000))
+    assert len(logits) == 1 + 2 and all(t.shape[:2] == (2, 1) for t in logits[1:])
+    assert [t.shape[-1] for t in logits[1:]] == [257 // 16 + 1, 129 // 16 + 1]  # four halvings of the bins
+    assert all(len(maps) == 5 for maps in features[1:])
+    with pytest.raises(ValueError, match="complex, magnitude"):
+        Discriminators(spectral="phase")
+
+
 def test_mel_loss_zero_for_identical_inputs_and_positive_otherwise():
     mel = MultiScaleMelLoss()
     x = fixed_batch()
@@ -181,7 +191,8 @@ def test_sampler_resumes_and_shards():
     assert len({i for share in ranks for i in share}) == 9  # disjoint shares, one item dropped
 
 
-def test_corpus_crops_and_whole_dev_files(tmp_path):
+def _corpus(root: Path, splits=(("train", 1.0), ("train", 0.5), ("dev", 0.75), ("dev", 1.5), ("dev", 0.5))) -> None:
+    """A built corpus in miniature: synthetic files and their manifest.csv."""
     import csv
 
     import numpy as np
@@ -190,15 +201,19 @@ def test_corpus_crops_and_whole_dev_files(tmp_path):
     from ecc.eval.synthetic import speech_like
 
     rows = []
-    for i, (split, seconds) in enumerate([("train", 1.0), ("train", 0.5), ("dev", 0.75), ("dev", 1.5), ("dev", 0.5)]):
+    for i, (split, seconds) in enumerate(splits):
         path = f"{split}/{i}.wav"
-        (tmp_path / split).mkdir(exist_ok=True)
-        soundfile.write(tmp_path / path, (speech_like(seconds, seed=i) * 32767).astype(np.int16), 16000)
-        rows.append({"split": split, "path": path})
-    with open(tmp_path / "manifest.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, ["split", "path"])
+        (root / split).mkdir(parents=True, exist_ok=True)
+        soundfile.write(root / path, (speech_like(seconds, seed=i) * 32767).astype(np.int16), 16000)
+        rows.append({"split": split, "path": path, "seconds": seconds})
+    with open(root / "manifest.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, ["split", "path", "seconds"])
         writer.writeheader()
         writer.writerows(rows)
+
+
+def test_corpus_crops_and_whole_dev_files(tmp_path):
+    _corpus(tmp_path)
     config = tiny(tmp_path, "data.dataset=speech", f"data.root={tmp_path}", "data.val_clips=2", "data.val_seconds=1.0").data
     crops = train_dataset(config, seed=0)
     assert crops[0].shape == (1, 4000) and crops[0].dtype == torch.float32  # tiny: 0.25-s crops
@@ -307,6 +322,45 @@ def test_frozen_parameters_keep_their_values(tmp_path):
         Trainer(tiny(tmp_path / "b", "optim.frozen=['log_gains']"))
 
 
+def test_decoder_only_keeps_the_bitstream_and_trains_the_decoder(tmp_path):
+    trainer = Trainer(tiny(tmp_path, "decoder_only=true", "adv_start_step=0", "discriminator.segment=1024",
+                           "discriminator.spectral='magnitude'", "optim.lr=1e-3"))
+    before = {name: t.clone() for name, t in trainer.net.state_dict().items()}
+    x = fixed_batch()
+    trainer.train_step(x, torch.tensor([0, 1]))
+    terms = trainer.train_step(x, torch.tensor([0, 1]))
+    assert all(bool(torch.isfinite(v)) for v in terms.values()) and float(terms["adv"]) > 0
+    after = trainer.net.state_dict()
+    changed = {name for name in before if not torch.equal(before[name], after[name])}
+    assert changed and all(name.startswith(("g_s.", "log_inverse_gain")) for name in changed), changed
+    assert "log_inverse_gain" in changed and float(terms["rate_kbps"]) > 0 and float(terms["aux"]) == 0
+    real, fake = trainer._segments(x, x + 1)
+    assert real.shape == fake.shape == (2, 1, 1024) and torch.equal(fake, real + 1)
+
+
+def test_narrowband_augmentation(tmp_path):
+    import numpy as np
+
+    from ecc.narrowband import mu_law, telephone, through_8k
+    from ecc.train.data import Narrowband
+
+    wave = fixed_batch(1, 16000)[0, 0].numpy()
+    spectrum = lambda w: np.abs(np.fft.rfft(w))  # noqa: E731  1 Hz bins
+    assert spectrum(wave)[4500:].sum() > 1e-2 * spectrum(wave).sum()
+    for seed in range(6):  # every channel: the same length, nothing left above 4.2 kHz
+        narrow = telephone(wave, np.random.default_rng(seed))
+        assert narrow.shape == wave.shape and narrow.dtype == np.float32
+        assert spectrum(narrow)[4200:].sum() < 1e-2 * spectrum(narrow).sum()
+    assert through_8k(wave).shape == wave.shape
+    assert np.abs(mu_law(wave) - wave).max() < 0.02 and np.abs(mu_law(wave) - wave).max() > 0
+    config = tiny(tmp_path, "data.narrowband=1.0")
+    dataset = train_dataset(config.data, 0)
+    assert isinstance(dataset, Narrowband) and dataset[0].shape == dataset.dataset[0].shape
+    assert not torch.equal(dataset[0], dataset.dataset[0])
+    with pytest.raises(ValueError, match="data.narrowband"):
+        tiny(tmp_path, "data.narrowband=2")
+
+
 def test_added_points_keep_the_old_ones_and_widen_the_rates(tmp_path):
     from ecc.model.weights import load_model, save_model
     from ecc.train.points import add_points, main
@@ -368,3 +422,30 @@ def test_torchrun_two_processes(tmp_path):
     log = [json.loads(line) for line in (run_dir / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log if r["kind"] == "train"] == [2, 3]
     assert result.stdout.count("done at step 3/3") == 1  # rank 0 alone reports
+
+
+def test_subset_for_a_gpu_machine_reads_like_the_corpus(tmp_path):
+    from ecc.data import dev_files
+    from ecc.train.subset import main, subset
+
+    _corpus(tmp_path / "full", [("train", 0.5)] * 6 + [("dev", 0.5)] * 3)
+    assert subset(tmp_path / "full", tmp_path / "small", minutes=1.5 / 60, dev=2) == pytest.approx(1.5 / 60)
+    crops = train_dataset(tiny(tmp_path, "data.dataset=speech", f"data.root={tmp_path / 'small'}").data, seed=0)
+    assert [p.name for p in crops.files] == ["0.flac", "2.flac", "4.flac"]  # every other train file
+    assert [p.name for p in dev_files(tmp_path / "small")] == ["6.flac", "7.flac"]
+    assert crops[0].shape == (1, 4000)
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "full"), str(tmp_path / "small")])  # already a corpus there
+
+
+def test_gpu_train_script_dry_run(tmp_path):
+    """benchmarks/gpu_train.sh's CPU path: a few decoder-only adversarial steps, the model file in $OUT."""
+    from ecc.model.weights import load_model
+
+    env = {**os.environ, "DRY_RUN": "1", "OUT": str(tmp_path / "out"), "RUN_DIR": str(tmp_path / "run")}
+    result = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu_train.sh")], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert load_model(tmp_path / "out" / "model.pt").points == 2
+    log = [json.loads(line) for line in (tmp_path / "out" / "log.jsonl").read_text().splitlines()]
+    assert any(r["kind"] == "train" and r["adv"] > 0 for r in log)

@@ -12,7 +12,7 @@ import shlex
 import sys
 
 from .codec import codec_names, get_codec
-from .data import default_clips, find_clips, rd_clips
+from .data import default_clips, find_clips, narrowband_copies, rd_clips
 from .metrics import METRICS, check_metrics, metric_available
 
 # What the evaluation itself imports (the metrics' packages are checked per metric).
@@ -32,7 +32,8 @@ def _points(text: str) -> tuple[str, list[str]]:
 
 def _command(args: argparse.Namespace) -> str:
     """The command line that reproduces ``args``."""
-    words = ["ecc", "eval", *args.inputs, *(["--rd-clips"] if args.rd_clips else []), "--codecs", ",".join(args.codecs)]
+    words = ["ecc", "eval", *args.inputs, *(["--rd-clips"] if args.rd_clips else []),
+             *(["--narrowband"] if args.narrowband else []), "--codecs", ",".join(args.codecs)]
     for codec, points in args.points:
         words += ["--points", f"{codec}={','.join(points)}"]
     words += ["--metrics", ",".join(args.metrics), "--jobs", str(args.jobs), "--out", args.out]
@@ -62,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"ecc eval: {m} skipped: `pip install '{METRICS[m].requirement}'` to score it", file=sys.stderr)
     check_metrics(args.metrics)
     files = rd_clips() if args.rd_clips else find_clips(args.inputs) if args.inputs else default_clips()
+    if args.narrowband:
+        files = narrowband_copies(files, os.path.join(args.out, "narrowband"))
 
     evaluation = evaluate(files, codecs, args.metrics, jobs=args.jobs, progress=not args.quiet)
     report = write_report(evaluation, args.out, command=_command(args))
@@ -86,6 +89,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--rd-clips", action="store_true",
                    help="the 33 dev clips of the shipped model's RD table in benchmarks/RESULTS.md (festvox-ru, "
                         "tuxpaint Spanish, pocketsphinx English; see docs/eval.md)")
+    p.add_argument("--narrowband", action="store_true",
+                   help="evaluate telephone-band copies of the clips instead (resampled to 8 kHz and back, "
+                        "written to OUT/narrowband/; see docs/eval.md)")
     p.add_argument("--codecs", type=_list, default=None,
                    help=f"comma-separated codecs (default: all registered: {','.join(codec_names())})")
     p.add_argument("--points", type=_points, action="append", default=[], metavar="CODEC=P1,P2",

@@ -88,3 +88,25 @@ def find_clips(inputs: list[str | Path]) -> list[Path]:
         else:
             raise ValueError(f"{item} does not exist")
     return clips
+
+
+def narrowband_copies(files: list[Path], folder: str | Path) -> list[Path]:
+    """Telephone-band copies of ``files``: each read at 16 kHz, resampled to 8 kHz and back
+    (:func:`ecc.narrowband.through_8k`: nothing above 4 kHz, as 8 kHz recordings played at 16 kHz),
+    written as 16-bit WAV ``folder/<index>_<stem>.wav`` (the index keeps equal stems apart).
+
+    Returns:
+        the written files, in the order of ``files``.
+    """
+    from ..audio import write_audio
+    from ..narrowband import through_8k
+    from .audio import load_clip
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for i, path in enumerate(files):
+        copy = folder / f"{i:02d}_{Path(path).stem}.wav"
+        write_audio(copy, through_8k(load_clip(path)))
+        copies.append(copy)
+    return copies

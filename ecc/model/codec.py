@@ -155,14 +155,23 @@ class ECC(nn.Module):
         rounding for the decoder. Evaluation: exactly the y_hat that :meth:`compress` codes."""
         if x.dim() != 3 or x.shape[1] != 1:
             raise ValueError(f"expected x of shape (B, 1, N), got {tuple(x.shape)}")
-        gain, inverse_gain = self._gains(quality, x.shape[0])
-        y = self._latent(x, gain)
+        out = self.quantize(x, quality)
+        return {"x_hat": self.decode(out["y_hat"], quality, x.shape[-1]), "likelihoods": out["likelihoods"]}
+
+    def quantize(self, x: torch.Tensor, quality: torch.Tensor | float) -> dict:
+        """The encoder side of :meth:`forward`: x (B, 1, N) float32, quality (B,) or float ->
+        {"y_hat": (B, C, T) the latents the decoder sees (in eval mode exactly those that
+        :meth:`compress` codes), "likelihoods": {"y": (B, C, T), "z": (B, Cz, T/2)}}."""
+        y = self._latent(x, self._gains(quality, x.shape[0])[0])
         z_hat, z_likelihoods = self.entropy_bottleneck(self.h_a(y))
         deterministic = not self.training
         y_hat, y_likelihoods = self.context(y, self._hyper(z_hat, deterministic), ste=True,
                                             deterministic=deterministic)
-        return {"x_hat": self._decode(y_hat, inverse_gain, x.shape[-1]),
-                "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
+        return {"y_hat": y_hat, "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
+
+    def decode(self, y_hat: torch.Tensor, quality: torch.Tensor | float, num_samples: int) -> torch.Tensor:
+        """The decoder alone: y_hat (B, C, T) float32, quality (B,) or float -> x_hat (B, 1, num_samples)."""
+        return self._decode(y_hat, self._gains(quality, y_hat.shape[0])[1], num_samples)
 
     @torch.no_grad()
     def compress(self, x: torch.Tensor, quality: torch.Tensor | float, coder: CoderSettings | None = None,

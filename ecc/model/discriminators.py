@@ -5,9 +5,11 @@ Two families, as in HiFi-GAN and EnCodec, scaled down to train on a couple of CP
 
     x (B, 1, N) ──┬─ MultiPeriodDiscriminator: fold into (B, 1, N/p, p) per period p in 2,3,5,7,11,
                   │    strided (5, 1) Conv2d stack over time, periods kept apart      (HiFi-GAN MPD)
-                  └─ MultiScaleSTFTDiscriminator: complex STFT per FFT size as 2 channels
-                       (real, imag) x (frames, bins), dilated Conv2d stack, stride 2 in frequency
-                                                                                    (EnCodec MS-STFTD)
+                  ├─ MultiScaleSTFTDiscriminator: complex STFT per FFT size as 2 channels
+                  │    (real, imag) x (frames, bins), dilated Conv2d stack, stride 2 in frequency
+                  │                                                                 (EnCodec MS-STFTD)
+                  └─ or MultiResolutionDiscriminator: compressed STFT magnitude per FFT size,
+                       Conv2d stack halving frequency from the first layer            (UnivNet MRD)
 
 Every discriminator returns one logit map and its hidden feature maps; each family's
 ``forward(x)`` returns ``(logits, features)``: a list with one logit tensor per
@@ -118,25 +120,73 @@ class MultiScaleSTFTDiscriminator(_Bank):
         super().__init__(STFTDiscriminator(n, channels) for n in n_ffts)
 
 
+class MagnitudeDiscriminator(nn.Module):
+    """UnivNet's resolution sub-discriminator: Conv2d stack over one compressed STFT magnitude
+    (``|X| ** 0.3``, Hann window n_fft, hop n_fft / 4), one input channel, no dilation, every
+    convolution but the last two halving the frequency axis (the first too: cheaper than
+    UnivNet's, whose first convolution keeps every bin).
+
+    Args:
+        n_fft: FFT size (= window length).
+        channels: width of every hidden convolution.
+        strided: (3, 9) convolutions with stride 2 in frequency (the first included).
+    """
+
+    def __init__(self, n_fft: int, channels: int = 32, strided: int = 4):
+        super().__init__()
+        self.n_fft, self.hop = n_fft, n_fft // 4
+        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+        widths = (1, *[channels] * strided)
+        self.convs = nn.ModuleList(weight_norm(nn.Conv2d(c_in, c_out, (3, 9), (1, 2), padding=(1, 4)))
+                                   for c_in, c_out in pairwise(widths))
+        self.convs.append(weight_norm(nn.Conv2d(channels, channels, (3, 3), padding=(1, 1))))
+        self.post = weight_norm(nn.Conv2d(channels, 1, (3, 3), padding=(1, 1)))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """x (B, 1, N) -> (logits (B, 1, frames, bins'), feature maps)."""
+        spec = torch.stft(x.squeeze(1), self.n_fft, self.hop, window=self.window, normalized=True,
+                          return_complex=True)  # (B, bins, frames)
+        h = spec.abs().clamp_min(1e-5).pow(0.3).transpose(1, 2)[:, None]  # (B, 1, frames, bins)
+        features = []
+        for conv in self.convs:
+            h = F.leaky_relu(conv(h), _SLOPE)
+            features.append(h)
+        return self.post(h), features
+
+
+class MultiResolutionDiscriminator(_Bank):
+    """One :class:`MagnitudeDiscriminator` per FFT size (UnivNet's MRD): the cheap spectral family."""
+
+    def __init__(self, n_ffts: Sequence[int] = (1024, 512, 256), channels: int = 32):
+        super().__init__(MagnitudeDiscriminator(n, channels) for n in n_ffts)
+
+
+SPECTRAL = {"complex": MultiScaleSTFTDiscriminator, "magnitude": MultiResolutionDiscriminator}
+
+
 class Discriminators(nn.Module):
     """The training set-up of the paper: multi-period and multi-scale STFT discriminators,
     outputs concatenated (periods first). One module, so one optimiser and one DDP wrapper.
 
     Args:
         periods, period_channels: :class:`MultiPeriodDiscriminator`; no periods leaves it out.
-        stft_ffts, stft_channels: :class:`MultiScaleSTFTDiscriminator`; no sizes leaves it out.
+        stft_ffts, stft_channels: the spectral family; no sizes leaves it out.
+        spectral: "complex" (:class:`MultiScaleSTFTDiscriminator`, EnCodec) or "magnitude"
+            (:class:`MultiResolutionDiscriminator`, UnivNet; about 3x cheaper).
     """
 
     def __init__(self, periods: Sequence[int] = (2, 3, 5, 7, 11), period_channels: Sequence[int] = (16, 32, 64, 64),
-                 stft_ffts: Sequence[int] = (1024, 512, 256), stft_channels: int = 32):
+                 stft_ffts: Sequence[int] = (1024, 512, 256), stft_channels: int = 32, spectral: str = "complex"):
         super().__init__()
         if not periods and not stft_ffts:
             raise ValueError("Discriminators needs at least one period or one STFT size")
+        if spectral not in SPECTRAL:
+            raise ValueError(f"the spectral discriminator must be one of {', '.join(SPECTRAL)}, got {spectral!r}")
         self.families = nn.ModuleList()
         if periods:
             self.families.append(MultiPeriodDiscriminator(periods, period_channels))
         if stft_ffts:
-            self.families.append(MultiScaleSTFTDiscriminator(stft_ffts, stft_channels))
+            self.families.append(SPECTRAL[spectral](stft_ffts, stft_channels))
 
     def forward(self, x: torch.Tensor) -> Outputs:
         """x (B, 1, N) float -> (logits, features), one entry per sub-discriminator."""

@@ -31,6 +31,7 @@ class DataConfig:
     val_clips: int = 4           # dev files (whole) scored at every validation
     val_seconds: float = 10.0    # longest dev clip (longer files are cut)
     stoi_clips: int = 2          # of those, scored with STOI too (needs pystoi)
+    narrowband: float = 0.0      # share of crops made telephone-band (ecc.train.narrowband); 0 = off
 
 
 @dataclass
@@ -57,6 +58,8 @@ class DiscriminatorConfig:
     period_channels: list[int] = field(default_factory=lambda: [16, 32, 64, 64])
     stft_ffts: list[int] = field(default_factory=lambda: [1024, 512, 256])
     stft_channels: int = 16
+    spectral: str = "complex"    # "complex" (EnCodec MS-STFT) or "magnitude" (UnivNet MRD, ~3x cheaper)
+    segment: int = 0             # discriminators see one random segment of this many samples; 0 = whole crop
 
 
 @dataclass
@@ -94,6 +97,7 @@ class TrainConfig:
     max_minutes: float = 0.0     # stop (checkpoint and export) after this wall time; 0 = no limit
     model: dict[str, Any] = field(default_factory=dict)
     init: str = ""               # start from this model file's weights (same [model]); "" = random
+    decoder_only: bool = False   # train the decoder alone (g_s, inverse gains): bitstream and rates unchanged
     adv_start_step: int = 0      # discriminators and adversarial losses from this step on
     log_every: int = 50
     val_every: int = 1000
@@ -150,6 +154,10 @@ class TrainConfig:
         for name in ("log_every", "val_every", "checkpoint_every", "keep_checkpoints"):
             if getattr(config, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(config, name)}")
+        if not 0 <= config.data.narrowband <= 1:
+            raise ValueError(f"data.narrowband is a share of the crops, in [0, 1]; got {config.data.narrowband}")
+        if config.discriminator.segment < 0:
+            raise ValueError(f"discriminator.segment must be >= 0 (0 = the whole crop), got {config.discriminator.segment}")
         if config.data.dataset not in ("speech", "synthetic"):
             raise ValueError(f"data.dataset must be 'speech' or 'synthetic', got {config.data.dataset!r}")
         return config

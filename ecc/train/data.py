@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
@@ -29,14 +30,37 @@ class SyntheticSpeech(Dataset):
         return torch.from_numpy(speech_like(self.seconds, seed=self.seed * 1_000_003 + i))[None]
 
 
+class Narrowband(Dataset):
+    """A dataset whose items (1, N) float32 at 16 kHz go, with probability ``share``, through a random
+    telephone channel (:func:`ecc.narrowband.telephone`; input and target alike: the codec learns to
+    reproduce narrowband speech). Draws from its own per-process generator, as ``SpeechCrops``."""
+
+    def __init__(self, dataset: Dataset, share: float):
+        self.dataset, self.share = dataset, share
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        from ..narrowband import telephone
+
+        item = self.dataset[i]
+        rng = np.random.default_rng(torch.randint(2**62, ()).item())  # follows the step seed / worker seed
+        if rng.random() >= self.share:
+            return item
+        return torch.from_numpy(telephone(item[0].numpy(), rng))[None]
+
+
 def train_dataset(config: DataConfig, seed: int) -> Dataset:
     """The training crops, float32 (1, data.seconds * 16000) each: augmented ``SpeechCrops`` of the
-    corpus, or 256 synthetic clips."""
+    corpus, or 256 synthetic clips; a ``data.narrowband`` share of them telephone-band (:class:`Narrowband`)."""
     if config.dataset == "synthetic":
-        return SyntheticSpeech(256, config.seconds, seed)
-    from ..data import SpeechCrops  # imported here: the corpus code is only needed for real runs
+        dataset = SyntheticSpeech(256, config.seconds, seed)
+    else:
+        from ..data import SpeechCrops  # imported here: the corpus code is only needed for real runs
 
-    return SpeechCrops(config.root, split="train", seconds=config.seconds, augment=True, seed=seed)
+        dataset = SpeechCrops(config.root, split="train", seconds=config.seconds, augment=True, seed=seed)
+    return Narrowband(dataset, config.narrowband) if config.narrowband else dataset
 
 
 def dev_clips(config: DataConfig, seed: int) -> list[torch.Tensor]:

@@ -8,6 +8,10 @@ One step, on a batch of crops x (B, 1, N) with a random operating point per item
                                          + w_fm fm + w_l1 l1)
     aux step: model.aux_loss(), Adam on the "quantiles" parameters only (as CompressAI)
 
+With ``decoder_only`` the latents come from the frozen encoder side in eval mode under no_grad
+(exactly those ``compress`` codes), only the decoder learns, and there is no aux step. With
+``discriminator.segment`` the discriminators judge one random segment of x and x_hat.
+
 Runs unchanged under ``torchrun --nproc_per_node=N``: one process per rank (gloo on CPU, nccl
 on CUDA), DDP around codec and discriminators, each rank its own share of every epoch and of the
 dev clips; rank 0 alone writes logs, checkpoints and the exported model.
@@ -47,6 +51,7 @@ from .data import ResumableSampler, dev_clips, train_dataset
 from .losses import MultiScaleMelLoss, RateDistortionLoss, discriminator_loss
 
 CHECKPOINT_FORMAT, CHECKPOINT_VERSION = "ecc-train-checkpoint", 1
+_DECODER = ("g_s.", "log_inverse_gain")  # what decoder_only trains: everything after the bitstream but h_s
 
 
 def real_bitrate(model: nn.Module, waves: Sequence[torch.Tensor], point: int) -> list[float]:
@@ -121,7 +126,7 @@ class Trainer:
             raise ValueError(f"loss.lambdas has {len(config.loss.lambdas)} value(s), the model has {net.points} "
                              "operating points: give one lambda per point")
         d = config.discriminator
-        disc = Discriminators(d.periods, d.period_channels, d.stft_ffts, d.stft_channels).to(self.device)
+        disc = Discriminators(d.periods, d.period_channels, d.stft_ffts, d.stft_channels, d.spectral).to(self.device)
         c = config.loss
         self.loss = RateDistortionLoss(c.lambdas, MultiScaleMelLoss(c.mel_fft_sizes, c.mel_bins), c.w_adv, c.w_fm,
                                        c.w_l1, c.adversarial, w_complex=c.w_complex, w_magnitude=c.w_magnitude,
@@ -133,7 +138,12 @@ class Trainer:
         if unknown:
             raise ValueError(f"optim.frozen names {unknown}, which the model does not have (its parameters are "
                              f"named like {', '.join(list(names)[:3])}, ...)")
-        for name in o.frozen:
+        frozen = set(o.frozen)
+        if config.decoder_only:
+            if self.world > 1:
+                raise ValueError("decoder_only runs in one process: start it without torchrun")
+            frozen |= {name for name in names if not name.startswith(_DECODER)}
+        for name in frozen:
             names[name].requires_grad_(False)
         main = [p for name, p in net.named_parameters() if not name.endswith("quantiles") and p.requires_grad]
         quantiles = [p for name, p in net.named_parameters() if name.endswith("quantiles")]
@@ -178,6 +188,15 @@ class Trainer:
         """(batch,) int64 uniform operating points on the training device."""
         return torch.randint(self.net.points, (batch,)).to(self.device)
 
+    def _segments(self, x: torch.Tensor, x_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The part of the crops x, x_hat (B, 1, N) the discriminators judge: one random segment of
+        ``discriminator.segment`` samples at the same place in both (HiFi-GAN), or all of them."""
+        size = self.config.discriminator.segment
+        if not size or size >= x.shape[-1]:
+            return x, x_hat
+        start = int(torch.randint(x.shape[-1] - size + 1, ()))
+        return x[..., start:start + size], x_hat[..., start:start + size]
+
     def train_step(self, x: torch.Tensor, point: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """One optimisation step of codec, discriminators (from adv_start_step) and quantiles.
 
@@ -191,14 +210,21 @@ class Trainer:
         self._seed(self.step)
         x = x.to(self.device, non_blocking=True)
         point = self.sample_points(x.shape[0]) if point is None else point.to(self.device)
-        self.model.train()
         self.disc.train()
-        out = self.model(x, point)
-        x_hat = out["x_hat"]
+        if self.config.decoder_only:  # the latents as coded, no encoder backward; the rate is fixed
+            self.net.eval()
+            with torch.no_grad():
+                out = self.net.quantize(x, point)
+            self.net.train()
+            out["x_hat"] = self.net.decode(out["y_hat"], point, x.shape[-1])
+        else:
+            self.model.train()
+            out = self.model(x, point)
         fake = real_features = None
         d_loss = torch.zeros((), device=self.device)
         if self.step >= self.config.adv_start_step:
-            logits, _ = self.disc(torch.cat([x, x_hat.detach()]))
+            real, x_hat = self._segments(x, out["x_hat"])
+            logits, _ = self.disc(torch.cat([real, x_hat.detach()]))
             batch = x.shape[0]
             d_loss = discriminator_loss([t[:batch] for t in logits], [t[batch:] for t in logits],
                                         self.config.loss.adversarial)
@@ -207,17 +233,19 @@ class Trainer:
             self._clip(self.disc.parameters())
             self.opt_d.step()
             with torch.no_grad():
-                real_features = self.disc(x)[1]
+                real_features = self.disc(real)[1]
             fake = self.disc(x_hat)
         terms = self.loss(x, out, point, fake, real_features)
         self.opt_g.zero_grad(set_to_none=True)
         terms["loss"].backward()
         self._clip(self.opt_g.param_groups[0]["params"])
         self.opt_g.step()
-        aux = self.net.aux_loss()
-        self.opt_aux.zero_grad(set_to_none=True)
-        aux.backward()
-        self.opt_aux.step()
+        aux = torch.zeros((), device=self.device)
+        if not self.config.decoder_only:  # frozen quantiles: nothing to fit
+            aux = self.net.aux_loss()
+            self.opt_aux.zero_grad(set_to_none=True)
+            aux.backward()
+            self.opt_aux.step()
         self.step += 1
         return {**{k: v.detach() for k, v in terms.items()}, "disc": d_loss.detach(), "aux": aux.detach()}
 
