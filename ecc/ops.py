@@ -486,6 +486,11 @@ def check_status(status: torch.Tensor, tables: PreparedTables, op: str = "rans_d
     torch.ops.ecc.rans_check_status(status, op, tables.num_rows)
 
 
+@torch.library.register_fake("ecc::rans_check_status")
+def _(status, op, num_rows):
+    return None
+
+
 def _check_format(format: str) -> str:
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}")

@@ -27,7 +27,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& s
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
   const int64_t capacity = max_words(n);  // words per stream
   const at::TensorOptions options = symbols.options();
-  at::Tensor padded = at::empty({num_streams, capacity * 4}, options.dtype(at::kByte));
+  at::Tensor padded = at::zeros({num_streams, capacity * 4}, options.dtype(at::kByte));  // deterministic padding
   at::Tensor sizes = at::empty({num_streams}, options.dtype(at::kLong));
   at::Tensor status = at::empty({num_streams}, options.dtype(at::kInt));
   uint32_t* words = reinterpret_cast<uint32_t*>(padded.data_ptr<uint8_t>());

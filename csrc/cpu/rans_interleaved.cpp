@@ -47,7 +47,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& s
   });
 
   const at::TensorOptions options = symbols.options();
-  at::Tensor padded = at::empty({num_streams, row_bytes}, options.dtype(at::kByte));
+  at::Tensor padded = at::zeros({num_streams, row_bytes}, options.dtype(at::kByte));  // deterministic padding
   at::Tensor sizes = at::zeros({num_streams}, options.dtype(at::kLong));
   at::Tensor status = at::empty({num_streams}, options.dtype(at::kInt));
   int64_t* size = sizes.data_ptr<int64_t>();
