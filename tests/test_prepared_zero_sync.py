@@ -83,3 +83,14 @@ def test_tampered_prepared_tables_are_refused(prepared):
         ecc.ops.rans_encode(symbols, indexes, broken)
     with pytest.raises(TypeError, match="PreparedTables alone"):
         ecc.ops.rans_encode(symbols, indexes, prepared, 3)
+
+
+def test_entropy_model_keeps_its_prepared_tables_until_the_buffers_change():
+    from ecc.entropy.gaussian_conditional import GaussianConditional
+
+    gc = GaussianConditional()
+    gc.update()
+    first = gc._tables()
+    assert gc._tables() is first
+    gc.load_state_dict(gc.state_dict())
+    assert gc._tables() is not first
