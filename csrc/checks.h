@@ -36,16 +36,35 @@ inline void check_table_tensors(const char* op, const at::Tensor& cdf,
   TORCH_CHECK(cdf.size(0) <= INT32_MAX, op, ": too many cdf rows");
 }
 
-// The arguments of rans_encode: symbols, indexes (B, N) int32 and the tables, on one device.
-inline void check_encode_args(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
-                              const at::Tensor& cdf, const at::Tensor& cdf_length,
-                              const at::Tensor& offset) {
+// symbols, indexes (B, N) int32 on symbols' device.
+inline void check_symbol_args(const char* op, const at::Tensor& symbols, const at::Tensor& indexes) {
   const at::Device device = symbols.device();
   check_tensor(symbols, op, "symbols", at::kInt, 2, device);
   check_tensor(indexes, op, "indexes", at::kInt, 2, device);
   TORCH_CHECK(symbols.sizes() == indexes.sizes(), op, ": symbols ", symbols.sizes(),
               " and indexes ", indexes.sizes(), " must have the same shape");
-  check_table_tensors(op, cdf, cdf_length, offset, device);
+}
+
+// The arguments of rans_encode: symbols, indexes (B, N) int32 and the tables, on one device.
+inline void check_encode_args(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
+                              const at::Tensor& cdf, const at::Tensor& cdf_length,
+                              const at::Tensor& offset) {
+  check_symbol_args(op, symbols, indexes);
+  check_table_tensors(op, cdf, cdf_length, offset, symbols.device());
+}
+
+// The streams of a decode call on data's device: data (total,) uint8 (flat) or (B, max_bytes)
+// uint8 (padded, data_dim 2), sizes (B,) int64, indexes (B, N) int32.
+inline void check_stream_args(const char* op, const at::Tensor& data, const at::Tensor& sizes,
+                              const at::Tensor& indexes, int64_t data_dim = 1) {
+  const at::Device device = data.device();
+  check_tensor(data, op, data_dim == 1 ? "data" : "padded", at::kByte, data_dim, device);
+  check_tensor(sizes, op, "sizes", at::kLong, 1, device);
+  check_tensor(indexes, op, "indexes", at::kInt, 2, device);
+  TORCH_CHECK(sizes.size(0) == indexes.size(0), op, ": sizes has ", sizes.size(0),
+              " entries but indexes has ", indexes.size(0), " streams (rows)");
+  TORCH_CHECK(data_dim == 1 || data.size(0) == sizes.size(0), op, ": padded has ", data.size(0),
+              " rows but sizes has ", sizes.size(0), " entries");
 }
 
 // The arguments of rans_decode: data (total,) uint8, sizes (B,) int64, indexes (B, N) int32 and
@@ -53,13 +72,8 @@ inline void check_encode_args(const char* op, const at::Tensor& symbols, const a
 inline void check_decode_args(const char* op, const at::Tensor& data, const at::Tensor& sizes,
                               const at::Tensor& indexes, const at::Tensor& cdf,
                               const at::Tensor& cdf_length, const at::Tensor& offset) {
-  const at::Device device = data.device();
-  check_tensor(data, op, "data", at::kByte, 1, device);
-  check_tensor(sizes, op, "sizes", at::kLong, 1, device);
-  check_tensor(indexes, op, "indexes", at::kInt, 2, device);
-  check_table_tensors(op, cdf, cdf_length, offset, device);
-  TORCH_CHECK(sizes.size(0) == indexes.size(0), op, ": sizes has ", sizes.size(0),
-              " entries but indexes has ", indexes.size(0), " streams (rows)");
+  check_stream_args(op, data, sizes, indexes);
+  check_table_tensors(op, cdf, cdf_length, offset, data.device());
 }
 
 // A resumable decoder's state (B, 2) int64 for B streams: per stream (x, bytes read).
@@ -89,7 +103,7 @@ inline int32_t check_interleaved_args(const char* op, int64_t lanes, int64_t chu
   int32_t log2 = 0;
   while ((int64_t{1} << log2) < chunk_size && log2 < 62) ++log2;
   TORCH_CHECK((int64_t{1} << log2) == chunk_size && log2 >= 5 && log2 <= 24, op,
-              ": chunk_size must be a power of two from 32 to 2^24, got ", chunk_size);
+              ": chunk_size must be a power of two from 32 to 2^24 (or 0 to choose it from the batch), got ", chunk_size);
   return log2;
 }
 

@@ -30,13 +30,52 @@ TORCH_LIBRARY(ecc, m) {
       "rans_decode_part(Tensor data, Tensor sizes, Tensor state, Tensor indexes, Tensor cdf, "
       "Tensor cdf_length, Tensor offset, int skip_below, bool finish) -> (Tensor symbols, Tensor state)");
   // The `interleaved` format (docs/format.md): lanes 0 = chosen from the chunk length;
-  // chunk_size is a power of two (elements per independently decodable chunk).
+  // chunk_size is a power of two (elements per independently decodable chunk), or 0 to choose it
+  // from the batch (interleaved_stream.h batch_chunk_log2).
   m.def(
       "rans_encode_interleaved(Tensor symbols, Tensor indexes, Tensor cdf, Tensor cdf_length, "
       "Tensor offset, int skip_below, int lanes, int chunk_size) -> (Tensor data, Tensor sizes)");
   m.def(
       "rans_decode_interleaved(Tensor data, Tensor sizes, Tensor indexes, Tensor cdf, "
       "Tensor cdf_length, Tensor offset, int skip_below) -> Tensor");
+  // Prepared tables (prepared_tables.h): cdf, cdf_length, offset checked once and their coder
+  // tables built, as one list on the tables' device. Each coding op has a `.prepared` overload
+  // taking it in place of the three tensors (the default overloads prepare per call).
+  m.def("prepare_tables(Tensor cdf, Tensor cdf_length, Tensor offset) -> Tensor[]");
+  m.def("rans_encode.prepared(Tensor symbols, Tensor indexes, Tensor[] tables, int skip_below) -> (Tensor data, Tensor sizes)");
+  m.def("rans_decode.prepared(Tensor data, Tensor sizes, Tensor indexes, Tensor[] tables, int skip_below) -> Tensor");
+  m.def(
+      "rans_decode_part.prepared(Tensor data, Tensor sizes, Tensor state, Tensor indexes, Tensor[] tables, "
+      "int skip_below, bool finish) -> (Tensor symbols, Tensor state)");
+  m.def(
+      "rans_encode_interleaved.prepared(Tensor symbols, Tensor indexes, Tensor[] tables, int skip_below, int lanes, "
+      "int chunk_size) -> (Tensor data, Tensor sizes)");
+  m.def(
+      "rans_decode_interleaved.prepared(Tensor data, Tensor sizes, Tensor indexes, Tensor[] tables, int skip_below) "
+      "-> Tensor");
+  // The zero-sync API (docs/format.md): nothing is read back to the host and nothing raises for a
+  // stream. Encoders write stream b to the first sizes[b] bytes of row b of `padded` (B, max_bytes)
+  // uint8, max_bytes a bound from (B, N) alone; status (B,) int32 is 0 or the stream's error code
+  // (size 0 then). Decoders take that form and return symbols (B, N) int32 (unspecified where the
+  // status is not 0) and status. chunk_size 0: chosen from the batch.
+  m.def(
+      "rans_encode_padded(Tensor symbols, Tensor indexes, Tensor[] tables, int skip_below) -> "
+      "(Tensor padded, Tensor sizes, Tensor status)");
+  m.def(
+      "rans_encode_interleaved_padded(Tensor symbols, Tensor indexes, Tensor[] tables, int skip_below, int lanes, "
+      "int chunk_size) -> (Tensor padded, Tensor sizes, Tensor status)");
+  m.def(
+      "rans_decode_padded(Tensor padded, Tensor sizes, Tensor indexes, Tensor[] tables, int skip_below) -> "
+      "(Tensor symbols, Tensor status)");
+  m.def(
+      "rans_decode_interleaved_padded(Tensor padded, Tensor sizes, Tensor indexes, Tensor[] tables, int skip_below) "
+      "-> (Tensor symbols, Tensor status)");
+  // padded (B, W) uint8, sizes (B,) int64 -> data (sum(sizes),) uint8: the streams back to back
+  // (reads the total on the host to size the output; the copy runs on the device).
+  m.def("rans_compact(Tensor padded, Tensor sizes) -> Tensor");
+  // Raises the error of the first stream whose status is not 0, named after `op`, as the flat ops
+  // do (num_rows: the tables' rows, for the message). The one host read of the zero-sync API.
+  m.def("rans_check_status(Tensor status, str op, int num_rows) -> ()");
   // x (B, Cin, T) float32, weight (Cout, Cin, K) float32 (K odd), bias (Cout,) float32 ->
   // act(conv1d(x, weight, bias, padding=K/2)) (B, Cout, T), bit-identical on every device and
   // thread count (common/context.h); activation 0 none, 1 relu, 2 leaky relu (1/8), 3 hardtanh.

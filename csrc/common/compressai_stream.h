@@ -75,6 +75,22 @@ ECC_HOST_DEVICE Status encode_stream(const int32_t* symbols, const int32_t* inde
   return w.overflow ? kOutputOverflow : kOk;
 }
 
+// encode_stream into a padded row of `capacity` words (max_words(n)), moved to the row's start:
+// on kOk the stream is the first *size bytes of the row; else *size = 0. The move is a forward
+// copy to lower addresses, safe in place.
+ECC_HOST_DEVICE Status encode_stream_to_row(const int32_t* symbols, const int32_t* indexes, int64_t n,
+                                           int32_t skip_below, const EncodeTables& t, uint32_t* row,
+                                           int64_t capacity, int64_t* size) {
+  uint32_t* first = nullptr;
+  const Status s = encode_stream(symbols, indexes, n, skip_below, t, row, row + capacity, &first);
+  *size = 0;
+  if (s != kOk) return s;
+  const int64_t words = row + capacity - first;
+  for (int64_t i = 0; i < words; ++i) row[i] = first[i];
+  *size = 4 * words;
+  return kOk;
+}
+
 // Decodes the next n elements of one stream of `size` bytes into out[0, n), from *at (x == 0:
 // the start of the stream) and leaves *at after them, so a stream can be decoded in parts whose
 // indexes depend on what came before (CompressAI's RansDecoder.decode_stream). With `finish` the
@@ -100,7 +116,7 @@ ECC_HOST_DEVICE Status decode_part(const uint8_t* data, int64_t size, DecodePosi
     const int32_t* row = t.cdf + r * t.cdf_stride;
     const int32_t max = t.cdf_length[r] - 2;
     const uint32_t cum = static_cast<uint32_t>(x) & ((1u << rans64::kPrecision) - 1);
-    const int32_t s = find_slot(row, t.lut + r * kLutSize, cum);
+    const int32_t s = find_slot(row, max + 2, t.lut + r * kLutSize, cum);
     rans64::dec_advance(x, reader, row[s], row[s + 1] - row[s]);
     int32_t symbol = 0;
     if (s < max && !escape::unmap_slot(s, t.offset[r], symbol)) return kCorrupt;

@@ -71,6 +71,20 @@ ECC_HOST_DEVICE int64_t stream_overhead_bytes(int64_t chunks, int32_t lanes) {
   return kHeaderBytes + 4 * (chunks - 1) + 4 * static_cast<int64_t>(lanes) * chunks;
 }
 
+// The chunk size for chunk_size = 0 ("from the batch"): 2^16, halved down to 2^12 while the
+// batch has fewer than kTargetChunks chunks, so a GPU has about one warp per chunk on every
+// scheduler of an H100-class device (132 SMs x 32 warps). It depends on the batch shape only, so
+// every device writes the same bytes.
+constexpr int64_t kTargetChunks = 4096;
+constexpr int32_t kBatchChunkLog2Max = 16;
+constexpr int32_t kBatchChunkLog2Min = 12;
+
+ECC_HOST_DEVICE int32_t batch_chunk_log2(int64_t num_streams, int64_t n) {
+  int32_t log2 = kBatchChunkLog2Max;
+  while (log2 > kBatchChunkLog2Min && num_streams * num_chunks(n, log2) < kTargetChunks) --log2;
+  return log2;
+}
+
 // How the encoders split num_streams streams of n elements: `tasks` chunks in all (`chunks` per
 // stream, stream-major), each encoded into a worst-case scratch row of `capacity` words and
 // `lanes` final states. lanes == 0 leaves the lane count to auto_lanes.
@@ -89,6 +103,12 @@ ECC_HOST_DEVICE EncodePlan plan_encode(int64_t num_streams, int64_t n, int64_t l
   plan.tasks = num_streams * plan.chunks;
   plan.capacity = max_chunk_words(chunk, plan.lanes);
   return plan;
+}
+
+// Bytes of the padded row that holds one whole stream of a plan (the zero-sync encoders' max_bytes):
+// header, chunk table and every chunk at its worst case.
+ECC_HOST_DEVICE int64_t max_stream_bytes(const EncodePlan& plan) {
+  return stream_overhead_bytes(plan.chunks, plan.lanes) + 2 * plan.chunks * plan.capacity;
 }
 
 // Items of a mapped element (decoding order d = 0 .. count - 1).
@@ -274,7 +294,7 @@ ECC_HOST_DEVICE Status decode_group(uint32_t* x, const uint8_t* words, int64_t* 
     }
     const int32_t* row = t.cdf + r * t.cdf_stride;
     const uint32_t cum = x[l] & rans32::kWordMask;
-    const int32_t s = find_slot(row, t.lut + r * kLutSize, cum);
+    const int32_t s = find_slot(row, t.cdf_length[r], t.lut + r * kLutSize, cum);
     x[l] = rans32::advance(x[l], row[s], row[s + 1] - row[s]);
     slot[l] = s;
     active |= 1u << l;

@@ -63,11 +63,14 @@ ECC_HOST_DEVICE void build_decode_lut(const int32_t* row, int32_t len, uint16_t*
   }
 }
 
-// Slot s of a valid row with row[s] <= cum < row[s + 1] (cum < 2^16): the bucket gives a slot
-// at or below the answer, then a short forward scan; it ends because row[len - 1] = 2^16 > cum.
-ECC_HOST_DEVICE int32_t find_slot(const int32_t* row, const uint16_t* lut, uint32_t cum) {
+// Slot s of a valid row of len entries with row[s] <= cum < row[s + 1] (cum < 2^16): the bucket
+// gives a slot at or below the answer, then a short forward scan. Both stay below len - 1 even if
+// the row or its buckets were changed after preparation (then the slot is wrong, never out of
+// the row, and the decoder reports a corrupt stream).
+ECC_HOST_DEVICE int32_t find_slot(const int32_t* row, int32_t len, const uint16_t* lut, uint32_t cum) {
   int32_t s = lut[cum >> (kPrecision - kLutBits)];
-  while (static_cast<uint32_t>(row[s + 1]) <= cum) ++s;
+  s = s < len - 2 ? s : len - 2;
+  while (s + 2 < len && static_cast<uint32_t>(row[s + 1]) <= cum) ++s;
   return s;
 }
 

@@ -1,6 +1,7 @@
-// The coders' prepared tables on the CPU (tables.h views over host vectors), shared by the
-// `compressai` and `interleaved` formats: every row is checked, then prepared serially
-// (~30k entries for the default table; waking the thread pool would cost more).
+// The CPU's table preparation (prepared_tables.h): every row checked, then the encoder symbols and
+// decode buckets built serially (~30k entries for the default table; waking the thread pool would
+// cost more). The caller has checked the three tensors (checks.h check_table_tensors). The
+// three-tensor ops, which prepare per call, build only the half they use (`parts`).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -10,48 +11,27 @@
 #include "../checks.h"
 #include "../common/tables.h"
 #include "../host_tables.h"
+#include "../prepared_tables.h"
 
 namespace ecc {
 
-// The encoder's packed per-slot symbols.
-struct CpuEncodeTables {
-  std::vector<rans64::EncSymbol> symbols;
-  std::vector<int64_t> row_start;
-  EncodeTables view;
-
-  CpuEncodeTables(const char* op, const at::Tensor& cdf, const at::Tensor& cdf_length, const at::Tensor& offset) {
-    const int64_t rows = cdf.size(0), stride = cdf.size(1);
-    const int32_t* c = cdf.data_ptr<int32_t>();
-    const int32_t* len = cdf_length.data_ptr<int32_t>();
-    for (int64_t r = 0; r < rows; ++r) {
-      check_bad_cdf_row(op, r, cdf_row_is_valid(c + r * stride, len[r], stride));
-    }
-    row_start = enc_row_starts(cdf_length);
-    symbols.resize(row_start[rows]);
-    for (int64_t r = 0; r < rows; ++r) {
-      build_enc_symbols(c + r * stride, len[r], symbols.data() + row_start[r]);
-    }
-    view = {symbols.data(), row_start.data(), len, offset.data_ptr<int32_t>(),
-            static_cast<int32_t>(rows)};
+inline std::vector<at::Tensor> prepare_tables_cpu(const char* op, const at::Tensor& cdf, const at::Tensor& cdf_length,
+                                                  const at::Tensor& offset, TableParts parts = kBothParts) {
+  const int64_t rows = cdf.size(0), stride = cdf.size(1);
+  const int32_t* c = cdf.data_ptr<int32_t>();
+  const int32_t* len = cdf_length.data_ptr<int32_t>();
+  for (int64_t r = 0; r < rows; ++r) {
+    check_bad_cdf_row(op, r, cdf_row_is_valid(c + r * stride, len[r], stride));
   }
-};
-
-// The decoder's per-row bucket tables.
-struct CpuDecodeTables {
-  std::vector<uint16_t> lut;
-  DecodeTables view;
-
-  CpuDecodeTables(const char* op, const at::Tensor& cdf, const at::Tensor& cdf_length, const at::Tensor& offset) {
-    const int64_t rows = cdf.size(0), stride = cdf.size(1);
-    const int32_t* c = cdf.data_ptr<int32_t>();
-    const int32_t* len = cdf_length.data_ptr<int32_t>();
-    for (int64_t r = 0; r < rows; ++r) {
-      check_bad_cdf_row(op, r, cdf_row_is_valid(c + r * stride, len[r], stride));
-    }
-    lut.resize(rows * kLutSize);
-    for (int64_t r = 0; r < rows; ++r) build_decode_lut(c + r * stride, len[r], &lut[r * kLutSize]);
-    view = {c, stride, lut.data(), len, offset.data_ptr<int32_t>(), static_cast<int32_t>(rows)};
+  const std::vector<int64_t> row_start = enc_row_starts(cdf_length);
+  std::vector<at::Tensor> t = prepared_list(cdf, cdf_length, offset, row_start);
+  auto* symbols = reinterpret_cast<rans64::EncSymbol*>(t[kEncSymbols].data_ptr<int64_t>());
+  auto* lut = reinterpret_cast<uint16_t*>(t[kLut].data_ptr<int16_t>());
+  for (int64_t r = 0; r < rows; ++r) {
+    if (parts & kEncoderPart) build_enc_symbols(c + r * stride, len[r], symbols + row_start[r]);
+    if (parts & kDecoderPart) build_decode_lut(c + r * stride, len[r], lut + r * kLutSize);
   }
-};
+  return t;
+}
 
 }  // namespace ecc

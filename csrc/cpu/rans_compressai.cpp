@@ -1,102 +1,153 @@
-// CPU implementation of ecc::rans_encode / ecc::rans_decode (`compressai` format):
-// the per-stream procedures of common/compressai_stream.h, threaded over streams.
+// CPU implementation of the `compressai`-format ops (rans_encode, rans_decode, rans_decode_part,
+// their `.prepared` overloads, rans_encode_padded, rans_decode_padded): the per-stream procedures
+// of common/compressai_stream.h, threaded over streams. Every encoder writes the padded form
+// first; the flat ops then check the statuses and compact it.
 #include <ATen/Parallel.h>
 #include <torch/library.h>
 
-#include <cstring>
 #include <tuple>
 #include <vector>
 
 #include "../checks.h"
-#include "../decode_ops.h"
 #include "../common/compressai_stream.h"
+#include "../common/streams.h"
+#include "../decode_ops.h"
 #include "cpu_tables.h"
+#include "padded.h"
 
 namespace ecc {
 namespace {
 
 using namespace compressai_stream;
 
-std::tuple<at::Tensor, at::Tensor> rans_encode_cpu(const at::Tensor& symbols,
-                                                   const at::Tensor& indexes, const at::Tensor& cdf,
-                                                   const at::Tensor& cdf_length,
+// symbols, indexes (B, N) int32 (checked) -> (padded (B, 4 max_words(N)) uint8, sizes (B,) int64,
+// status (B,) int32).
+std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& symbols, const at::Tensor& indexes,
+                                                             const TableViews& tables, int64_t skip_below) {
+  const int64_t num_streams = symbols.size(0), n = symbols.size(1);
+  const int64_t capacity = max_words(n);  // words per stream
+  const at::TensorOptions options = symbols.options();
+  at::Tensor padded = at::zeros({num_streams, capacity * 4}, options.dtype(at::kByte));  // deterministic padding
+  at::Tensor sizes = at::empty({num_streams}, options.dtype(at::kLong));
+  at::Tensor status = at::empty({num_streams}, options.dtype(at::kInt));
+  uint32_t* words = reinterpret_cast<uint32_t*>(padded.data_ptr<uint8_t>());
+  int64_t* size = sizes.data_ptr<int64_t>();
+  int32_t* stat = status.data_ptr<int32_t>();
+  const int32_t* sym = symbols.data_ptr<int32_t>();
+  const int32_t* idx = indexes.data_ptr<int32_t>();
+  const int32_t skip = clamp_skip_below(skip_below);
+  at::parallel_for(0, num_streams, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      stat[b] = encode_stream_to_row(sym + b * n, idx + b * n, n, skip, tables.enc, words + b * capacity, capacity,
+                                     size + b);
+    }
+  });
+  return {padded, sizes, status};
+}
+
+std::tuple<at::Tensor, at::Tensor> encode_flat(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
+                                               const TableViews& tables, int64_t skip_below) {
+  const auto [padded, sizes, status] = encode_padded(symbols, indexes, tables, skip_below);
+  check_stream_status(op, status.data_ptr<int32_t>(), status.size(0), tables.enc.num_rows);
+  return {compact_streams_cpu(op, padded, sizes), sizes};
+}
+
+std::tuple<at::Tensor, at::Tensor> rans_encode_cpu(const at::Tensor& symbols, const at::Tensor& indexes,
+                                                   const at::Tensor& cdf, const at::Tensor& cdf_length,
                                                    const at::Tensor& offset, int64_t skip_below) {
   const char* op = "rans_encode";
   check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
-  const CpuEncodeTables tables(op, cdf, cdf_length, offset);
+  const std::vector<at::Tensor> tables = prepare_tables_cpu(op, cdf, cdf_length, offset, kEncoderPart);
+  return encode_flat(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
+}
 
-  const int64_t num_streams = symbols.size(0), n = symbols.size(1);
-  const int64_t capacity = max_words(n);  // words per stream
-  at::Tensor buffer = at::empty({num_streams * capacity * 4}, symbols.options().dtype(at::kByte));
-  at::Tensor sizes = at::empty({num_streams}, symbols.options().dtype(at::kLong));
-  uint32_t* words = reinterpret_cast<uint32_t*>(buffer.data_ptr<uint8_t>());
-  int64_t* size = sizes.data_ptr<int64_t>();
-  std::vector<int32_t> status(num_streams);
+std::tuple<at::Tensor, at::Tensor> rans_encode_prepared_cpu(const at::Tensor& symbols, const at::Tensor& indexes,
+                                                            at::TensorList tables, int64_t skip_below) {
+  const char* op = "rans_encode";
+  check_symbol_args(op, symbols, indexes);
+  return encode_flat(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> rans_encode_padded_cpu(const at::Tensor& symbols,
+                                                                      const at::Tensor& indexes,
+                                                                      at::TensorList tables, int64_t skip_below) {
+  const char* op = "rans_encode_padded";
+  check_symbol_args(op, symbols, indexes);
+  return encode_padded(symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
+}
+
+// Decodes the next indexes.size(1) elements of every stream of `spans` from positions (B, 2)
+// int64, which it advances; status (B,) int32 per stream. `finish`: every stream must end there.
+void decode_spans(const StreamSpans& spans, const at::Tensor& positions, const at::Tensor& indexes,
+                  const DecodeTables& tables, int64_t skip_below, bool finish, const at::Tensor& out,
+                  const at::Tensor& status) {
+  const int64_t num_streams = indexes.size(0), n = indexes.size(1);
+  auto* position = reinterpret_cast<DecodePosition*>(positions.data_ptr<int64_t>());
+  int32_t* stat = status.data_ptr<int32_t>();
+  const int32_t* idx = indexes.data_ptr<int32_t>();
+  int32_t* symbols = out.data_ptr<int32_t>();
   const int32_t skip = clamp_skip_below(skip_below);
-
   at::parallel_for(0, num_streams, 1, [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; ++b) {
-      uint32_t* region = words + b * capacity;
-      uint32_t* first = nullptr;
-      status[b] = encode_stream(symbols.data_ptr<int32_t>() + b * n,
-                                indexes.data_ptr<int32_t>() + b * n, n, skip, tables.view, region,
-                                region + capacity, &first);
-      size[b] = status[b] == kOk ? (region + capacity - first) * 4 : 0;
+      const uint8_t* stream = nullptr;
+      int64_t size = 0;
+      stat[b] = stream_span(spans, b, &stream, &size)
+                    ? decode_part(stream, size, position + b, idx + b * n, n, skip, tables, symbols + b * n, finish)
+                    : kBadSize;
     }
   });
-  check_stream_status(op, status.data(), num_streams, cdf.size(0));
-
-  // Pack the streams to the front, in order. Stream b ends at the end of region b, and its
-  // packed position is at or before region b's start, so no move overwrites unmoved data.
-  uint8_t* bytes = buffer.data_ptr<uint8_t>();
-  int64_t packed = 0;
-  for (int64_t b = 0; b < num_streams; ++b) {
-    std::memmove(bytes + packed, bytes + (b + 1) * capacity * 4 - size[b], size[b]);
-    packed += size[b];
-  }
-  return {buffer.narrow(0, 0, packed).clone(), sizes};
 }
 
 // Decodes the next indexes.size(1) elements of every stream from `state` (B, 2) int64, per
 // stream (x, bytes read), or from the streams' starts when state is undefined; returns the
 // symbols and the state after them. `finish`: every stream must end there.
-std::tuple<at::Tensor, at::Tensor> decode_from(const char* op, const at::Tensor& data,
-                                               const at::Tensor& sizes, const at::Tensor& state,
-                                               const at::Tensor& indexes, const at::Tensor& cdf,
-                                               const at::Tensor& cdf_length, const at::Tensor& offset,
-                                               int64_t skip_below, bool finish) {
-  check_decode_args(op, data, sizes, indexes, cdf, cdf_length, offset);
-  const int64_t num_streams = indexes.size(0), n = indexes.size(1);
+std::tuple<at::Tensor, at::Tensor> decode_from(const char* op, const at::Tensor& data, const at::Tensor& sizes,
+                                               const at::Tensor& state, const at::Tensor& indexes,
+                                               at::TensorList tables, int64_t skip_below, bool finish) {
+  check_stream_args(op, data, sizes, indexes);
+  const TableViews views = prepared_views(op, tables, data.device());
+  const int64_t num_streams = indexes.size(0);
   at::Tensor next = at::zeros({num_streams, 2}, sizes.options());
   if (state.defined()) {
     check_decode_state(op, state, num_streams, data.device());
     next.copy_(state);
   }
   const std::vector<int64_t> start = stream_starts(op, sizes, data.numel());
-  const int64_t* size = sizes.data_ptr<int64_t>();
-  const CpuDecodeTables tables(op, cdf, cdf_length, offset);
-
   at::Tensor out = at::empty_like(indexes);
-  auto* positions = reinterpret_cast<DecodePosition*>(next.data_ptr<int64_t>());
-  std::vector<int32_t> status(num_streams);
-  const int32_t skip = clamp_skip_below(skip_below);
-  at::parallel_for(0, num_streams, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t b = begin; b < end; ++b) {
-      status[b] = decode_part(data.data_ptr<uint8_t>() + start[b], size[b], positions + b,
-                              indexes.data_ptr<int32_t>() + b * n, n, skip, tables.view,
-                              out.data_ptr<int32_t>() + b * n, finish);
-    }
-  });
-  check_stream_status(op, status.data(), num_streams, cdf.size(0));
+  at::Tensor status = at::empty({num_streams}, indexes.options());
+  decode_spans({data.data_ptr<uint8_t>(), start.data(), nullptr, 0}, next, indexes, views.dec, skip_below, finish,
+               out, status);
+  check_stream_status(op, status.data_ptr<int32_t>(), num_streams, views.dec.num_rows);
   return {out, next};
 }
+
+std::tuple<at::Tensor, at::Tensor> rans_decode_padded_cpu(const at::Tensor& padded, const at::Tensor& sizes,
+                                                          const at::Tensor& indexes, at::TensorList tables,
+                                                          int64_t skip_below) {
+  const char* op = "rans_decode_padded";
+  check_stream_args(op, padded, sizes, indexes, 2);
+  const TableViews views = prepared_views(op, tables, padded.device());
+  const at::Tensor positions = at::zeros({indexes.size(0), 2}, sizes.options());
+  at::Tensor out = at::empty_like(indexes);
+  at::Tensor status = at::empty({indexes.size(0)}, indexes.options());
+  decode_spans({padded.data_ptr<uint8_t>(), nullptr, sizes.data_ptr<int64_t>(), padded.size(1)}, positions, indexes,
+               views.dec, skip_below, true, out, status);
+  return {out, status};
+}
+
+using Decode = DecodeOps<prepare_tables_cpu, decode_from>;
 
 }  // namespace
 
 TORCH_LIBRARY_IMPL(ecc, CPU, m) {
   m.impl("rans_encode", &rans_encode_cpu);
-  m.impl("rans_decode", &DecodeOps<decode_from>::whole);
-  m.impl("rans_decode_part", &DecodeOps<decode_from>::part);
+  m.impl("rans_encode.prepared", &rans_encode_prepared_cpu);
+  m.impl("rans_encode_padded", &rans_encode_padded_cpu);
+  m.impl("rans_decode", &Decode::whole);
+  m.impl("rans_decode.prepared", &Decode::whole_prepared);
+  m.impl("rans_decode_part", &Decode::part);
+  m.impl("rans_decode_part.prepared", &Decode::part_prepared);
+  m.impl("rans_decode_padded", &rans_decode_padded_cpu);
 }
 
 }  // namespace ecc

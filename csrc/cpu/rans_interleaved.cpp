@@ -1,7 +1,9 @@
-// CPU implementation of ecc::rans_encode_interleaved / ecc::rans_decode_interleaved: the
-// per-chunk procedures of common/interleaved_stream.h (lanes emulated in order) or their SIMD
-// kernels (simd/dispatch.h picks them), threaded over all chunks of all streams, then assembled
-// into streams in order.
+// CPU implementation of the `interleaved`-format ops (rans_encode_interleaved,
+// rans_decode_interleaved, their `.prepared` overloads, rans_encode_interleaved_padded,
+// rans_decode_interleaved_padded): the per-chunk procedures of common/interleaved_stream.h (lanes
+// emulated in order) or their SIMD kernels (simd/dispatch.h picks them), threaded over all chunks
+// of all streams. The encoders assemble each stream into its padded row; the flat ops then check
+// the statuses and compact them.
 #include <ATen/Parallel.h>
 #include <torch/library.h>
 
@@ -12,7 +14,9 @@
 
 #include "../checks.h"
 #include "../common/interleaved_stream.h"
+#include "../common/streams.h"
 #include "cpu_tables.h"
+#include "padded.h"
 #include "simd/dispatch.h"
 
 namespace ecc {
@@ -28,24 +32,21 @@ int64_t chunks_per_thread(int64_t chunk_len) {
   return std::max<int64_t>(1, kMinThreadElements / std::max<int64_t>(1, chunk_len));
 }
 
-std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(
-    const at::Tensor& symbols, const at::Tensor& indexes, const at::Tensor& cdf,
-    const at::Tensor& cdf_length, const at::Tensor& offset, int64_t skip_below, int64_t lanes,
-    int64_t chunk_size) {
-  const char* op = "rans_encode_interleaved";
-  check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
-  const int32_t chunk_log2 = check_interleaved_args(op, lanes, chunk_size);
-  const CpuEncodeTables tables(op, cdf, cdf_length, offset);
-
+// symbols, indexes (B, N) int32 (checked) -> (padded (B, max_stream_bytes) uint8, sizes (B,)
+// int64, status (B,) int32, each stream's first failing chunk; size 0 where it failed).
+std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& symbols, const at::Tensor& indexes,
+                                                             const TableViews& tables, int64_t skip_below,
+                                                             int64_t lanes, int32_t chunk_log2) {
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
   const EncodePlan plan = plan_encode(num_streams, n, lanes, chunk_log2);
   const int32_t lane_count = plan.lanes;
   const int64_t chunks = plan.chunks, tasks = plan.tasks, capacity = plan.capacity;
+  const int64_t chunk_size = int64_t{1} << chunk_log2, row_bytes = max_stream_bytes(plan);
   const simd::Kernels kernels = simd::interleaved_kernels();
   std::vector<std::vector<uint16_t>> words(tasks);  // each chunk's words
   std::vector<uint32_t> states(tasks * lane_count);
   std::vector<int64_t> word_count(tasks);
-  std::vector<int32_t> task_status(tasks), status(num_streams, kOk);
+  std::vector<int32_t> task_status(tasks);
   const int32_t skip = clamp_skip_below(skip_below);
   const int32_t* sym = symbols.data_ptr<int32_t>();
   const int32_t* idx = indexes.data_ptr<int32_t>();
@@ -57,27 +58,23 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(
     for (int64_t t = begin; t < end; ++t) {
       const int64_t first = (t / chunks) * n + (t % chunks) * chunk_size;
       const int64_t len = std::min<int64_t>(chunk_size, n - (t % chunks) * chunk_size);
-      task_status[t] = kernels.encode(sym + first, idx + first, len, lane_count, skip, tables.view,
+      task_status[t] = kernels.encode(sym + first, idx + first, len, lane_count, skip, tables.enc,
                                       &states[t * lane_count], scratch.get(), capacity, &word_count[t]);
       if (task_status[t] == kOk) words[t].assign(scratch.get(), scratch.get() + word_count[t]);
     }
   });
-  for (int64_t t = 0; t < tasks; ++t) {
-    if (status[t / chunks] == kOk) status[t / chunks] = task_status[t];
-  }
-  check_stream_status(op, status.data(), num_streams, cdf.size(0));
 
-  at::Tensor sizes = at::empty({num_streams}, symbols.options().dtype(at::kLong));
+  const at::TensorOptions options = symbols.options();
+  at::Tensor padded = at::zeros({num_streams, row_bytes}, options.dtype(at::kByte));  // deterministic padding
+  at::Tensor sizes = at::zeros({num_streams}, options.dtype(at::kLong));
+  at::Tensor status = at::empty({num_streams}, options.dtype(at::kInt));
   int64_t* size = sizes.data_ptr<int64_t>();
-  int64_t total = 0;
+  int32_t* stat = status.data_ptr<int32_t>();
   for (int64_t b = 0; b < num_streams; ++b) {
-    size[b] = stream_overhead_bytes(chunks, lane_count);
-    for (int64_t c = 0; c < chunks; ++c) size[b] += 2 * word_count[b * chunks + c];
-    total += size[b];
-  }
-  at::Tensor data = at::empty({total}, symbols.options().dtype(at::kByte));
-  uint8_t* out = data.data_ptr<uint8_t>();
-  for (int64_t b = 0; b < num_streams; ++b) {
+    stat[b] = kOk;
+    for (int64_t c = 0; c < chunks && stat[b] == kOk; ++c) stat[b] = task_status[b * chunks + c];
+    if (stat[b] != kOk) continue;
+    uint8_t* out = padded.data_ptr<uint8_t>() + b * row_bytes;
     write_header(out, lane_count, chunk_log2);
     uint8_t* table = out + kHeaderBytes;
     uint8_t* pos = table + 4 * (chunks - 1);
@@ -88,33 +85,81 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(
       if (word_count[t] > 0) std::memcpy(pos + 4 * lane_count, words[t].data(), 2 * word_count[t]);
       pos += 4 * lane_count + 2 * word_count[t];
     }
-    out = pos;
+    size[b] = pos - out;
   }
-  return {data, sizes};
+  return {padded, sizes, status};
 }
 
-at::Tensor rans_decode_interleaved_cpu(const at::Tensor& data, const at::Tensor& sizes,
-                                       const at::Tensor& indexes, const at::Tensor& cdf,
-                                       const at::Tensor& cdf_length, const at::Tensor& offset,
-                                       int64_t skip_below) {
-  const char* op = "rans_decode_interleaved";
-  check_decode_args(op, data, sizes, indexes, cdf, cdf_length, offset);
-  const int64_t num_streams = indexes.size(0), n = indexes.size(1);
-  const std::vector<int64_t> start = stream_starts(op, sizes, data.numel());
-  const CpuDecodeTables tables(op, cdf, cdf_length, offset);
-  const uint8_t* bytes = data.data_ptr<uint8_t>();
+// chunk_size 0: from the batch (batch_chunk_log2).
+int32_t chunk_log2_for(const char* op, const at::Tensor& symbols, int64_t lanes, int64_t chunk_size) {
+  if (chunk_size == 0) {
+    check_interleaved_args(op, lanes, int64_t{1} << kMinChunkLog2);
+    return batch_chunk_log2(symbols.size(0), symbols.size(1));
+  }
+  return check_interleaved_args(op, lanes, chunk_size);
+}
 
-  // Every chunk of every stream becomes one task: (stream, byte offset, words, first element).
+std::tuple<at::Tensor, at::Tensor> encode_flat(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
+                                               const TableViews& tables, int64_t skip_below, int64_t lanes,
+                                               int64_t chunk_size) {
+  const int32_t chunk_log2 = chunk_log2_for(op, symbols, lanes, chunk_size);
+  const auto [padded, sizes, status] = encode_padded(symbols, indexes, tables, skip_below, lanes, chunk_log2);
+  check_stream_status(op, status.data_ptr<int32_t>(), status.size(0), tables.enc.num_rows);
+  return {compact_streams_cpu(op, padded, sizes), sizes};
+}
+
+std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(const at::Tensor& symbols, const at::Tensor& indexes,
+                                                               const at::Tensor& cdf, const at::Tensor& cdf_length,
+                                                               const at::Tensor& offset, int64_t skip_below,
+                                                               int64_t lanes, int64_t chunk_size) {
+  const char* op = "rans_encode_interleaved";
+  check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
+  chunk_log2_for(op, symbols, lanes, chunk_size);  // argument errors before table errors
+  const std::vector<at::Tensor> tables = prepare_tables_cpu(op, cdf, cdf_length, offset, kEncoderPart);
+  return encode_flat(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below, lanes,
+                     chunk_size);
+}
+
+std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_prepared_cpu(const at::Tensor& symbols,
+                                                                        const at::Tensor& indexes,
+                                                                        at::TensorList tables, int64_t skip_below,
+                                                                        int64_t lanes, int64_t chunk_size) {
+  const char* op = "rans_encode_interleaved";
+  check_symbol_args(op, symbols, indexes);
+  return encode_flat(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below, lanes,
+                     chunk_size);
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> rans_encode_interleaved_padded_cpu(
+    const at::Tensor& symbols, const at::Tensor& indexes, at::TensorList tables, int64_t skip_below, int64_t lanes,
+    int64_t chunk_size) {
+  const char* op = "rans_encode_interleaved_padded";
+  check_symbol_args(op, symbols, indexes);
+  const TableViews views = prepared_views(op, tables, symbols.device());
+  return encode_padded(symbols, indexes, views, skip_below, lanes, chunk_log2_for(op, symbols, lanes, chunk_size));
+}
+
+// Decodes every stream of `spans` (indexes (B, N) int32) into out; status (B,) int32: a stream's
+// header / chunk-table failure, else its first failing chunk.
+void decode_spans(const StreamSpans& spans, const at::Tensor& indexes, const DecodeTables& tables,
+                  int64_t skip_below, const at::Tensor& out, int32_t* status) {
+  const int64_t num_streams = indexes.size(0), n = indexes.size(1);
+  // Every chunk of every stream becomes one task: (stream, chunk bytes, words, first element).
   struct Task {
-    int64_t stream, offset, words, first, len;
+    int64_t stream;
+    const uint8_t* chunk;
+    int64_t words, first, len;
     int32_t lanes;
   };
   std::vector<Task> tasks;
-  std::vector<int32_t> status(num_streams, kOk);
   std::vector<int64_t> chunk_offset, chunk_words;
   for (int64_t b = 0; b < num_streams; ++b) {
-    const uint8_t* stream = bytes + start[b];
-    const int64_t size = start[b + 1] - start[b];
+    const uint8_t* stream = nullptr;
+    int64_t size = 0;
+    if (!stream_span(spans, b, &stream, &size)) {
+      status[b] = kBadSize;
+      continue;
+    }
     Layout layout;
     status[b] = parse_header(stream, size, n, layout);
     if (status[b] != kOk) continue;
@@ -124,37 +169,73 @@ at::Tensor rans_decode_interleaved_cpu(const at::Tensor& data, const at::Tensor&
     if (status[b] != kOk) continue;
     for (int64_t c = 0; c < layout.chunks; ++c) {
       const int64_t first = c << layout.chunk_log2;
-      tasks.push_back({b, start[b] + chunk_offset[c], chunk_words[c], first,
+      tasks.push_back({b, stream + chunk_offset[c], chunk_words[c], first,
                        std::min<int64_t>(int64_t{1} << layout.chunk_log2, n - first), layout.lanes});
     }
   }
-  check_stream_status(op, status.data(), num_streams, cdf.size(0));
-
-  at::Tensor out = at::empty_like(indexes);
   std::vector<int32_t> task_status(tasks.size());
   const simd::Kernels kernels = simd::interleaved_kernels();
   const int32_t skip = clamp_skip_below(skip_below);
+  const int32_t* idx = indexes.data_ptr<int32_t>();
+  int32_t* symbols = out.data_ptr<int32_t>();
   const int64_t grain = tasks.empty() ? 1 : chunks_per_thread(tasks[0].len);  // streams' chunks are alike
   at::parallel_for(0, static_cast<int64_t>(tasks.size()), grain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const Task& t = tasks[i];
       const int64_t first = t.stream * n + t.first;
-      task_status[i] = kernels.decode(bytes + t.offset, t.words, indexes.data_ptr<int32_t>() + first,
-                                      t.len, t.lanes, skip, tables.view, out.data_ptr<int32_t>() + first);
+      task_status[i] = kernels.decode(t.chunk, t.words, idx + first, t.len, t.lanes, skip, tables, symbols + first);
     }
   });
   for (size_t i = 0; i < tasks.size(); ++i) {
     if (status[tasks[i].stream] == kOk) status[tasks[i].stream] = task_status[i];
   }
-  check_stream_status(op, status.data(), num_streams, cdf.size(0));
+}
+
+at::Tensor decode_flat(const at::Tensor& data, const at::Tensor& sizes, const at::Tensor& indexes,
+                       at::TensorList tables, int64_t skip_below) {
+  const char* op = "rans_decode_interleaved";
+  check_stream_args(op, data, sizes, indexes);
+  const TableViews views = prepared_views(op, tables, data.device());
+  const std::vector<int64_t> start = stream_starts(op, sizes, data.numel());
+  at::Tensor out = at::empty_like(indexes);
+  std::vector<int32_t> status(indexes.size(0));
+  decode_spans({data.data_ptr<uint8_t>(), start.data(), nullptr, 0}, indexes, views.dec, skip_below, out,
+               status.data());
+  check_stream_status(op, status.data(), indexes.size(0), views.dec.num_rows);
   return out;
+}
+
+at::Tensor rans_decode_interleaved_cpu(const at::Tensor& data, const at::Tensor& sizes, const at::Tensor& indexes,
+                                       const at::Tensor& cdf, const at::Tensor& cdf_length, const at::Tensor& offset,
+                                       int64_t skip_below) {
+  const char* op = "rans_decode_interleaved";
+  check_decode_args(op, data, sizes, indexes, cdf, cdf_length, offset);
+  return decode_flat(data, sizes, indexes, prepare_tables_cpu(op, cdf, cdf_length, offset, kDecoderPart), skip_below);
+}
+
+std::tuple<at::Tensor, at::Tensor> rans_decode_interleaved_padded_cpu(const at::Tensor& padded,
+                                                                      const at::Tensor& sizes,
+                                                                      const at::Tensor& indexes,
+                                                                      at::TensorList tables, int64_t skip_below) {
+  const char* op = "rans_decode_interleaved_padded";
+  check_stream_args(op, padded, sizes, indexes, 2);
+  const TableViews views = prepared_views(op, tables, padded.device());
+  at::Tensor out = at::empty_like(indexes);
+  at::Tensor status = at::empty({indexes.size(0)}, indexes.options());
+  decode_spans({padded.data_ptr<uint8_t>(), nullptr, sizes.data_ptr<int64_t>(), padded.size(1)}, indexes, views.dec,
+               skip_below, out, status.data_ptr<int32_t>());
+  return {out, status};
 }
 
 }  // namespace
 
 TORCH_LIBRARY_IMPL(ecc, CPU, m) {
   m.impl("rans_encode_interleaved", &rans_encode_interleaved_cpu);
+  m.impl("rans_encode_interleaved.prepared", &rans_encode_interleaved_prepared_cpu);
+  m.impl("rans_encode_interleaved_padded", &rans_encode_interleaved_padded_cpu);
   m.impl("rans_decode_interleaved", &rans_decode_interleaved_cpu);
+  m.impl("rans_decode_interleaved.prepared", &decode_flat);
+  m.impl("rans_decode_interleaved_padded", &rans_decode_interleaved_padded_cpu);
 }
 
 }  // namespace ecc

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <c10/cuda/CUDAStream.h>
 
 #include <algorithm>
 #include <vector>
 
 #include "../checks.h"
 #include "../host_tables.h"
+#include "../prepared_tables.h"
 #include "launch.h"
 
 namespace ecc {
@@ -96,6 +98,29 @@ inline CudaDecodeTables prepare_decode_tables(const char* op, const at::Tensor& 
   t.view = {cdf.data_ptr<int32_t>(),    cdf.size(1),
             t.lut.data_ptr<uint16_t>(), cdf_length.data_ptr<int32_t>(),
             offset.data_ptr<int32_t>(), static_cast<int32_t>(cdf.size(0))};
+  return t;
+}
+
+// prepared_tables.h's list on the device: every row checked (one host read of the row flags),
+// then the halves in `parts` built by the table kernels.
+inline std::vector<at::Tensor> prepare_tables_cuda(const char* op, const at::Tensor& cdf, const at::Tensor& cdf_length,
+                                                   const at::Tensor& offset, TableParts parts) {
+  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+  check_cdf_rows(op, cdf, cdf_length, stream);
+  std::vector<at::Tensor> t = prepared_list(cdf, cdf_length, offset, enc_row_starts(cdf_length.cpu()));
+  if (parts & kEncoderPart) {
+    check_cuda(op, "encoder table kernel",
+               launch_build_enc_symbols(cdf.data_ptr<int32_t>(), cdf_length.data_ptr<int32_t>(),
+                                        t[kRowStart].data_ptr<int64_t>(), cdf.size(0), cdf.size(1),
+                                        reinterpret_cast<rans64::EncSymbol*>(t[kEncSymbols].data_ptr<int64_t>()),
+                                        stream));
+  }
+  if (parts & kDecoderPart) {
+    check_cuda(op, "decoder table kernel",
+               launch_build_decode_luts(cdf.data_ptr<int32_t>(), cdf_length.data_ptr<int32_t>(), cdf.size(0),
+                                        cdf.size(1), reinterpret_cast<uint16_t*>(t[kLut].data_ptr<int16_t>()),
+                                        stream));
+  }
   return t;
 }
 

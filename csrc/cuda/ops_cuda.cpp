@@ -74,10 +74,10 @@ std::tuple<at::Tensor, at::Tensor> rans_encode_cuda(const at::Tensor& symbols,
 // when it is undefined, to (symbols, the state after them).
 std::tuple<at::Tensor, at::Tensor> decode_from(const char* op, const at::Tensor& data,
                                                const at::Tensor& sizes, const at::Tensor& state,
-                                               const at::Tensor& indexes, const at::Tensor& cdf,
-                                               const at::Tensor& cdf_length, const at::Tensor& offset,
+                                               const at::Tensor& indexes, at::TensorList prepared,
                                                int64_t skip_below, bool finish) {
-  check_decode_args(op, data, sizes, indexes, cdf, cdf_length, offset);
+  check_stream_args(op, data, sizes, indexes);
+  const TableViews tables = prepared_views(op, prepared, data.device());
   const int64_t num_streams = indexes.size(0), n = indexes.size(1);
   const at::Device device = data.device();
   const c10::cuda::CUDAGuard guard(device);
@@ -89,27 +89,38 @@ std::tuple<at::Tensor, at::Tensor> decode_from(const char* op, const at::Tensor&
   }
   const at::Tensor start = to_device(stream_starts(op, sizes.cpu(), data.numel()), device);
 
-  const CudaDecodeTables tables = prepare_decode_tables(op, cdf, cdf_length, offset, stream);
-
   at::Tensor out = at::empty_like(indexes);
   const at::Tensor status = at::empty({num_streams}, indexes.options());
   check_cuda(op, "decode kernel",
              launch_rans_decode(data.data_ptr<uint8_t>(), start.data_ptr<int64_t>(),
                                 indexes.data_ptr<int32_t>(), num_streams, n,
-                                clamp_skip_below(skip_below), tables.view,
+                                clamp_skip_below(skip_below), tables.dec,
                                 reinterpret_cast<DecodePosition*>(next.data_ptr<int64_t>()), finish,
                                 out.data_ptr<int32_t>(), status.data_ptr<int32_t>(), stream));
-  check_statuses(op, status, cdf.size(0));
+  check_statuses(op, status, tables.dec.num_rows);
   return {out, next};
 }
+
+std::vector<at::Tensor> prepare_tables_op_cuda(const at::Tensor& cdf, const at::Tensor& cdf_length,
+                                               const at::Tensor& offset) {
+  const char* op = "prepare_tables";
+  check_table_tensors(op, cdf, cdf_length, offset, cdf.device());
+  const c10::cuda::CUDAGuard guard(cdf.device());
+  return prepare_tables_cuda(op, cdf.clone(), cdf_length.clone(), offset.clone(), kBothParts);
+}
+
+using Decode = DecodeOps<prepare_tables_cuda, decode_from>;
 
 }  // namespace
 
 TORCH_LIBRARY_IMPL(ecc, CUDA, m) {
+  m.impl("prepare_tables", &prepare_tables_op_cuda);
+  m.impl("rans_decode.prepared", &Decode::whole_prepared);
+  m.impl("rans_decode_part.prepared", &Decode::part_prepared);
   m.impl("gaussian_cdf_table", &gaussian_cdf_table_cuda);
   m.impl("rans_encode", &rans_encode_cuda);
-  m.impl("rans_decode", &DecodeOps<decode_from>::whole);
-  m.impl("rans_decode_part", &DecodeOps<decode_from>::part);
+  m.impl("rans_decode", &Decode::whole);
+  m.impl("rans_decode_part", &Decode::part);
 }
 
 }  // namespace ecc

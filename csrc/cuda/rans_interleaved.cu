@@ -278,7 +278,7 @@ __device__ Status decode_chunk_warp(const uint8_t* __restrict__ chunk, int64_t w
     bool escaped = false, need = false;
     if (active) {  // d = 0: slots
       const int32_t* row = cdf_row<kShared>(t, r);
-      const int32_t s = find_slot(row, t.lut + r * kLutSize, x & rans32::kWordMask);
+      const int32_t s = find_slot(row, t.cdf_length[r], t.lut + r * kLutSize, x & rans32::kWordMask);
       x = rans32::advance(x, row[s], row[s + 1] - row[s]);
       slot = s;
       max = t.cdf_length[r] - 2;

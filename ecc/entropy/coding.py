@@ -28,12 +28,12 @@ class CoderSettings:
         """symbols, indexes (B, ...) int32 -> (data uint8 (total,), sizes int64 (B,)): stream b codes
         element b in row-major order."""
         extra = {"lanes": self.lanes, "chunk_size": self.chunk_size} if self.format == "interleaved" else {}
-        return ops.rans_encode(symbols.reshape(len(symbols), -1), indexes.reshape(len(indexes), -1).int(), *tables,
+        return ops.rans_encode(symbols.reshape(len(symbols), -1), indexes.reshape(len(indexes), -1).int(), *_args(tables),
                                skip_below=skip_below, format=self.format, **extra)
 
     def decode(self, data: torch.Tensor, sizes: torch.Tensor, indexes: torch.Tensor, tables, skip_below: int = -1):
         """The symbols of :meth:`encode`, int32 shaped like ``indexes``."""
-        flat = ops.rans_decode(data, sizes, indexes.reshape(len(indexes), -1).int(), *tables, skip_below=skip_below,
+        flat = ops.rans_decode(data, sizes, indexes.reshape(len(indexes), -1).int(), *_args(tables), skip_below=skip_below,
                                format=self.format)
         return flat.reshape(indexes.shape)
 
@@ -75,6 +75,7 @@ def _merged(parts):
     """(symbols, indexes, tables) coding every part at once: one table of all parts' rows after a
     placeholder row 0, each index moved to its part's rows, and skipped elements to row 0 (the
     caller skips below 1). The bytes are those of coding the parts one after another."""
+    parts = [(symbols, index, _raw(tables), skip_below) for symbols, index, tables, skip_below in parts]
     cdf, cdf_length, offset = parts[0][2]
     width = max(tables[0].shape[1] for _, _, tables, _ in parts)
     cdfs, lengths, offsets, indexes = [cdf[:1]], [cdf_length[:1]], [offset[:1]], []
@@ -108,7 +109,8 @@ class StreamReader:
         flat = indexes.reshape(len(indexes), -1).int()
         self.read_parts += 1
         if self.coder.shared:
-            symbols, self._state = ops.rans_decode_part(self.data, self.sizes[0], self._state, flat, *tables, skip_below)
+            symbols, self._state = ops.rans_decode_part(self.data, self.sizes[0], self._state, flat, *_args(tables),
+                                                        skip_below=skip_below)
             self._tables = tables
             return symbols.reshape(indexes.shape)
         if self.read_parts > len(self.sizes):
@@ -127,8 +129,17 @@ class StreamReader:
         if self._tables is None:
             raise RuntimeError("finish() before any part was read")
         empty = torch.zeros(self.sizes.shape[1], 0, dtype=torch.int32, device=self.data.device)
-        first_row = [t[:1] for t in self._tables]  # no element is decoded: one valid row serves
+        first_row = [t[:1] for t in _raw(self._tables)]  # no element is decoded: one valid row serves
         ops.rans_decode_part(self.data, self.sizes[0], self._state, empty, *first_row, finish=True)
+
+
+def _args(tables) -> tuple:
+    """A part's tables as the ops take them: one PreparedTables, or cdf, cdf_length, offset."""
+    return (tables,) if isinstance(tables, ops.PreparedTables) else tuple(tables)
+
+
+def _raw(tables) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    return tables.tables if isinstance(tables, ops.PreparedTables) else tuple(tables)
 
 
 def require_tables(module: torch.nn.Module, cdf: torch.Tensor) -> None:
@@ -143,10 +154,18 @@ class TableBuffers(torch.nn.Module):
 
     _TABLES = ("_quantized_cdf", "_cdf_length", "_offset")
 
-    def _tables(self):
-        """(cdf, cdf_length, offset) for the coder; RuntimeError before ``update()``."""
+    def _tables(self) -> ops.PreparedTables:
+        """The tables prepared for the coder (ecc.ops.prepare_tables), kept until the buffers change
+        (``update()``, ``load_state_dict``, ``.to()``: new tensors or an in-place write);
+        RuntimeError before ``update()``."""
         require_tables(self, self._quantized_cdf)
-        return self._quantized_cdf, self._cdf_length, self._offset
+        buffers = tuple(getattr(self, name) for name in self._TABLES)
+        versions = tuple(t._version for t in buffers)
+        cached = self.__dict__.get("_prepared")  # (buffers, versions, prepared): held, so no id is reused
+        if cached is None or any(a is not b for a, b in zip(cached[0], buffers)) or cached[1] != versions:
+            cached = (buffers, versions, ops.prepare_tables(*buffers))
+            self.__dict__["_prepared"] = cached
+        return cached[2]
 
     def register_tables(self) -> None:
         for name in self._TABLES:
