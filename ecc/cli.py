@@ -122,9 +122,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status: 0 done, 1 some files failed (each reported,
+    the rest done: ``ecc info``), 2 an error stopped the command (bad arguments, as argparse's own
+    usage errors, bad input, an output it must not write, out of memory) with one line on stderr,
+    130 interrupted. An output is written whole or not at all (ecc.output_files)."""
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
+    except (MemoryError, torch.OutOfMemoryError):
+        print(f"ecc {args.command}: error: out of memory; give it fewer or shorter files at a time, or free "
+              "memory", file=sys.stderr)
+        return 2
     except (RuntimeError, ValueError, OSError) as e:
         print(f"ecc {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"ecc {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import functools
+import math
+import os
 import sys
 import time
 import warnings
@@ -12,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import bitstream
+from . import bitstream, output_files
 from .audio import AUDIO_SUFFIXES, SAMPLE_RATE, files_under, read_audio, write_audio
 from .entropy import CoderSettings
 
@@ -29,8 +31,39 @@ def _codec(args: argparse.Namespace):
     return SpeechCodec(load_model(args.model, args.device), args.device, coder=coder)
 
 
+def _kbps(text: str) -> float:
+    """The argparse type of ``--bitrate``: a positive finite number."""
+    try:
+        kbps = float(text)
+    except ValueError:
+        kbps = math.nan
+    if not (math.isfinite(kbps) and kbps > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number of kbps, got {text!r}")
+    return kbps
+
+
+def _check_target(codec, args: argparse.Namespace) -> None:
+    """Refuse a --quality or --bitrate outside the model's range before any file is read.
+
+    The bitrate range is that of the model's operating points (model.meta["point_kbps"], rounded
+    outwards to 0.01 kbps); a file the codec cannot code at the request still fails in the codec,
+    with the file's name (see :func:`_encode`).
+    """
+    model = codec.model
+    if args.quality is not None and not 0 <= args.quality <= model.points - 1:
+        raise ValueError(f"--quality {args.quality:g}: quality must lie in [0, {model.points - 1}] "
+                         f"(the operating points of model {model.model_id})")
+    rates = model.meta.get("point_kbps")
+    if args.bitrate is not None and rates:  # without rates, the codec's search finds the range
+        low, high = math.floor(100 * min(rates)) / 100, math.ceil(100 * max(rates)) / 100
+        if not low <= args.bitrate <= high:
+            raise ValueError(f"--bitrate {args.bitrate:g}: model {model.model_id} codes {low:g} to {high:g} "
+                             "kbps; choose --bitrate in that range")
+
+
 def _quality(codec, args: argparse.Namespace) -> float | None:
     """--quality, else the model's default; None with --bitrate (the quality is searched per file)."""
+    _check_target(codec, args)
     if args.bitrate is not None:
         return None
     if args.quality is not None:
@@ -39,12 +72,14 @@ def _quality(codec, args: argparse.Namespace) -> float | None:
 
 
 def _pairs(inputs: list[str], output: str, suffixes: tuple[str, ...], new_suffix: str) -> list[tuple[Path, Path]]:
-    """(input file, output file) pairs: one file -> OUTPUT, else files into the OUTPUT folder."""
+    """(input file, output file) pairs: one file -> OUTPUT, else (or when OUTPUT is a folder or
+    ends in a slash) files into the OUTPUT folder, named as their inputs with ``new_suffix``."""
     paths = [Path(p) for p in inputs]
     for path in paths:
         if not path.exists():
             raise ValueError(f"{path} does not exist")
-    if len(paths) == 1 and paths[0].is_file() and not Path(output).is_dir():
+    folder = Path(output).is_dir() or output.endswith(("/", os.sep))
+    if len(paths) == 1 and paths[0].is_file() and not folder:
         return [(paths[0], Path(output))]
     pairs = []
     for path in paths:
@@ -56,19 +91,37 @@ def _pairs(inputs: list[str], output: str, suffixes: tuple[str, ...], new_suffix
     return pairs
 
 
+def _encode(codec, pairs: list[tuple[Path, Path]], waves: list[torch.Tensor], quality: float | None,
+            bitrate: float | None) -> list[bytes]:
+    """codec.compress_many over every file (at ``quality``, or searched per file for ``bitrate``); a
+    ValueError from the codec names the file it came from."""
+    try:
+        return codec.compress_many(waves, quality, progress=True, bitrate=bitrate)  # shown from 2 batches on
+    except ValueError as error:
+        if len(pairs) == 1:
+            raise ValueError(f"{pairs[0][0]}: {error}") from None
+        for (src, _), wave in zip(pairs, waves):  # on this error path only: each file alone finds it
+            try:
+                codec.compress(wave, quality, bitrate=bitrate)
+            except ValueError as e:
+                raise ValueError(f"{src}: {e}") from None
+        raise
+
+
 def compress(args: argparse.Namespace) -> int:
+    pairs = _pairs(args.inputs, args.output, AUDIO_SUFFIXES, ".ecc")
+    output_files.check(pairs, args.force)
     codec = _codec(args)
     quality = _quality(codec, args)
-    pairs = _pairs(args.inputs, args.output, AUDIO_SUFFIXES, ".ecc")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         waves = [torch.from_numpy(read_audio(src)) for src, _ in pairs]
     for w in caught:
         print(f"ecc compress: warning: {w.message}", file=sys.stderr)
-    blobs = codec.compress_many(waves, quality, progress=True, bitrate=args.bitrate)  # shown from 2 batches on
+    blobs = _encode(codec, pairs, waves, quality, args.bitrate)
     for (src, dst), wave, blob in zip(pairs, waves, blobs):
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        dst.write_bytes(blob)
+        with output_files.writing(dst) as temporary:
+            temporary.write_bytes(blob)
         seconds = len(wave) / SAMPLE_RATE
         rate = f"{8 * len(blob) / seconds / 1000:.2f} kbps" if seconds else "empty"
         print(f"{src} -> {dst}: {seconds:.2f} s, {len(blob)} bytes, {rate} "
@@ -77,13 +130,14 @@ def compress(args: argparse.Namespace) -> int:
 
 
 def decompress(args: argparse.Namespace) -> int:
-    codec = _codec(args)
     pairs = _pairs(args.inputs, args.output, (".ecc",), ".wav")
+    output_files.check(pairs, args.force)
+    codec = _codec(args)
     blobs = [src.read_bytes() for src, _ in pairs]
     waves = codec.decompress_many(blobs, [str(src) for src, _ in pairs], progress=True)
     for (src, dst), wave in zip(pairs, waves):
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        write_audio(dst, wave.numpy())
+        with output_files.writing(dst) as temporary:
+            write_audio(temporary, wave.numpy())
         print(f"{src} -> {dst}: {len(wave) / SAMPLE_RATE:.2f} s at {SAMPLE_RATE} Hz")
     return 0
 
@@ -134,8 +188,33 @@ def describe(path: Path) -> str:
 
 
 def info(args: argparse.Namespace) -> int:
-    print("\n".join(describe(Path(p)) for p in args.files))
-    return 0
+    """Describe every .ecc file named or under a named folder; a bad one is reported in one line
+    on stderr and skipped. Exit status 1 if any was bad."""
+    failed = total = 0
+
+    def fail(message: str) -> None:
+        nonlocal failed
+        failed += 1
+        print(f"ecc info: error: {message}", file=sys.stderr, flush=True)
+
+    for name in args.files:
+        try:
+            paths = files_under(name, (".ecc",)) if Path(name).is_dir() else [Path(name)]
+        except ValueError as e:  # a folder with no .ecc files
+            total += 1
+            fail(str(e))
+            continue
+        total += len(paths)
+        for path in paths:
+            try:
+                print(describe(path), flush=True)
+            except OSError as e:
+                fail(f"{path}: {e.strerror or e}")
+            except ValueError as e:  # EccFileError and the rest: their messages name the file
+                fail(str(e))
+    if failed:
+        print(f"ecc info: {failed} of {total} could not be read", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -187,19 +266,25 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                                "interpolate (default: the model's default quality, for the shipped "
                                "model its lowest point of at least 1.2 kbps)")
 
+    def outputs(p, suffix: str):
+        p.add_argument("output", help=f"the {suffix} file (one input file) or a folder (created if missing), "
+                       f"where each input gives <its name>{suffix}; two inputs of one name are refused")
+        p.add_argument("-f", "--force", action="store_true", help="replace existing output files")
+
     p = sub.add_parser("compress", help="speech files -> .ecc files")
     p.add_argument("inputs", nargs="+", help="audio files or folders (any rate soundfile reads; mixed to mono)")
-    p.add_argument("output", help="the .ecc file (one input file) or a folder")
+    outputs(p, ".ecc")
     p.add_argument("--coder", choices=["compressai", "interleaved"], default="compressai", help="stream format")
     common(p, quality=True)
     p.set_defaults(func=compress)
     p = sub.add_parser("decompress", help=".ecc files -> 16 kHz WAV files")
     p.add_argument("inputs", nargs="+", help=".ecc files or folders")
-    p.add_argument("output", help="the .wav file (one input file) or a folder")
+    outputs(p, ".wav")
     common(p)
     p.set_defaults(func=decompress)
     p = sub.add_parser("info", help="header, model and bitrate of .ecc files")
-    p.add_argument("files", nargs="+")
+    p.add_argument("files", nargs="+", help=".ecc files or folders; bad files are reported and skipped "
+                   "(exit status 1)")
     p.set_defaults(func=info)
     p = sub.add_parser("demo", help="compress + decompress the bundled speech clip; print bitrate and quality")
     common(p, quality=True)

@@ -117,3 +117,156 @@ def test_errors_print_no_traceback(files, model_file):
                              model_file], capture_output=True, text=True, timeout=120, cwd=files["out"].parent)
     assert result.returncode == 2 and result.stderr.startswith("ecc decompress: error:")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _one_error_line(capsys, *needles):
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and all(n in lines[0] for n in needles), lines
+    return lines[0]
+
+
+@pytest.fixture
+def loads_no_model(monkeypatch):
+    """Fails a test whose command loads the model: its refusal must come before any work."""
+    def fail(args):
+        raise AssertionError("the model was loaded before the refusal")
+    monkeypatch.setattr("ecc.codec_cli._codec", fail)
+
+
+@pytest.mark.parametrize("force", [[], ["-f"]])
+def test_an_input_is_never_overwritten(tmp_path, capsys, loads_no_model, force):
+    _tone(tmp_path / "x.wav", 0.2)
+    before = (tmp_path / "x.wav").read_bytes()
+    (tmp_path / "link.ecc").symlink_to(tmp_path / "x.wav")
+    for output in ("x.wav", "sub/../x.wav", "link.ecc"):
+        assert main(["compress", str(tmp_path / "x.wav"), f"{tmp_path}/{output}", *force]) == 2
+        _one_error_line(capsys, "is an input as well as an output")
+    assert main(["decompress", str(tmp_path / "link.ecc"), str(tmp_path / "x.wav"), *force]) == 2
+    _one_error_line(capsys, "is an input as well as an output")
+    assert (tmp_path / "x.wav").read_bytes() == before
+
+
+def test_existing_outputs_are_replaced_only_with_force(tmp_path, model_file, capsys):
+    _tone(tmp_path / "a.wav", 0.3)
+    (tmp_path / "a.ecc").write_bytes(b"keep me")
+    argv = ["compress", str(tmp_path / "a.wav"), str(tmp_path / "a.ecc"), "--model", model_file]
+    assert main(argv) == 2
+    _one_error_line(capsys, "a.ecc already exists; pass -f/--force to replace")
+    assert (tmp_path / "a.ecc").read_bytes() == b"keep me"
+    assert main([*argv, "--force"]) == 0
+    bitstream.read(tmp_path / "a.ecc")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a.wav").write_bytes(b"keep me")  # folder mode: the same rule
+    argv = ["decompress", str(tmp_path / "a.ecc"), str(tmp_path / "out"), "--model", model_file]
+    assert main(argv) == 2
+    _one_error_line(capsys, "out/a.wav already exists; pass -f/--force")
+    assert main([*argv, "-f"]) == 0 and soundfile.info(tmp_path / "out" / "a.wav").frames == 4800
+    assert main([*argv[:2], f"{tmp_path}/new/", *argv[3:]]) == 0  # a trailing slash: a folder
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == \
+        ["a.ecc", "a.wav", "new", "new/a.wav", "out", "out/a.wav"]  # no leftovers
+
+
+def test_folder_inputs_of_one_name_are_refused_before_any_work(tmp_path, capsys, loads_no_model):
+    (tmp_path / "in").mkdir()
+    for suffix in (".wav", ".flac", ".ogg"):
+        _tone(tmp_path / "in" / f"speech{suffix}", 0.2)
+    assert main(["compress", str(tmp_path / "in"), str(tmp_path / "coded")]) == 2
+    _one_error_line(capsys, "3 inputs would write the same output", "coded/speech.ecc",
+                    "speech.flac", "speech.ogg", "speech.wav")
+    assert not (tmp_path / "coded").exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "-inf", "1e400", "fast"])
+def test_bitrate_must_be_positive_and_finite(value, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["compress", "a.wav", "a.ecc", f"--bitrate={value}"])
+    assert caught.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == \
+        f"ecc compress: error: argument --bitrate: must be a positive finite number of kbps, got '{value}'"
+
+
+@pytest.mark.parametrize("kbps, ok", [("0.7", False), ("0.8", True), ("3.2", True), ("3.21", False), ("100", False)])
+def test_bitrate_outside_the_models_range_gives_the_range(tmp_path, model_file, capsys, kbps, ok):
+    _tone(tmp_path / "a.wav", 0.2)
+    assert main(["compress", str(tmp_path / "a.wav"), str(tmp_path / "a.ecc"), "--model", model_file,
+                 "--bitrate", kbps]) == (0 if ok else 2)
+    if not ok:  # the small model's points are 0.8, 1.6 and 3.2 kbps
+        _one_error_line(capsys, f"--bitrate {kbps}: model ecc-small codes 0.8 to 3.2 kbps; choose --bitrate in that range")
+        assert not (tmp_path / "a.ecc").exists()
+
+
+def test_a_codec_error_names_the_file(tmp_path, model_file, capsys, monkeypatch):
+    from ecc.speech_codec import SpeechCodec
+
+    compress_many = SpeechCodec.compress_many
+
+    def picky(self, waves, quality, progress=False):  # stands in for the codec's own input checks
+        if any(len(w) == 4000 for w in waves):
+            raise ValueError("the audio is not speech")
+        return compress_many(self, waves, quality, progress)
+
+    monkeypatch.setattr(SpeechCodec, "compress_many", picky)
+    (tmp_path / "in").mkdir()
+    for name, seconds in (("a.wav", 0.2), ("b.wav", 0.25), ("c.wav", 0.3)):
+        _tone(tmp_path / "in" / name, seconds)
+    for inputs in ([tmp_path / "in" / "b.wav"], [tmp_path / "in"]):
+        output = tmp_path / ("b.ecc" if len(inputs) == 1 else "coded")
+        assert main(["compress", *map(str, inputs), str(output), "--model", model_file]) == 2
+        assert _one_error_line(capsys).endswith(f"error: {tmp_path / 'in' / 'b.wav'}: the audio is not speech")
+        assert not output.exists()
+
+
+def test_unwritable_output_is_refused_before_decoding(files, capsys, loads_no_model):
+    assert main(["decompress", str(files["ecc"]), str(files["wav"] / "x.wav")]) == 2
+    _one_error_line(capsys, f"cannot write {files['wav'] / 'x.wav'}: {files['wav']} is a file, not a folder")
+    assert main(["decompress", str(files["ecc"]), str(files["ecc"].parent)]) == 2  # a.wav is there
+    _one_error_line(capsys, "a.wav already exists")
+
+
+def test_info_reports_every_bad_file_and_goes_on(files, tmp_path, capsys):
+    coded = tmp_path / "coded"
+    (coded / "sub").mkdir(parents=True)
+    (tmp_path / "empty").mkdir()
+    good = files["ecc"].read_bytes()
+    (coded / "a.ecc").write_bytes(good)
+    (coded / "b.ecc").write_bytes(good[:-3])
+    (coded / "sub" / "c.ecc").write_bytes(good)
+    assert main(["info", str(coded), str(files["bad"]), str(tmp_path / "missing.ecc"), str(tmp_path / "empty")]) == 1
+    out, err = capsys.readouterr()
+    assert [line for line in out.splitlines() if not line.startswith(" ")] == \
+        [f"{coded / 'a.ecc'}: ecc file, format version 3", f"{coded / 'sub' / 'c.ecc'}: ecc file, format version 3"]
+    errors = err.splitlines()
+    assert errors[0].startswith(f"ecc info: error: {coded / 'b.ecc'}: truncated .ecc file")
+    assert errors[1].startswith(f"ecc info: error: {files['bad']}: not an .ecc file")
+    assert errors[2:] == [
+        f"ecc info: error: {tmp_path / 'missing.ecc'}: No such file or directory",
+        f"ecc info: error: no .ecc files under {tmp_path / 'empty'}",
+        "ecc info: 4 of 6 could not be read",
+    ]
+
+
+def test_out_of_memory_is_one_line(files, model_file, capsys, monkeypatch):
+    from ecc.speech_codec import SpeechCodec
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(SpeechCodec, "decompress_many", no_memory)
+    assert main(["decompress", str(files["ecc"]), str(files["out"] / "oom.wav"), "--model", model_file]) == 2
+    _one_error_line(capsys, "ecc decompress: error: out of memory;")
+
+
+@pytest.mark.parametrize("error, status", [(KeyboardInterrupt, 130), (OSError(28, "No space left on device"), 2)])
+def test_an_interrupted_write_leaves_no_partial_file(tmp_path, files, model_file, capsys, monkeypatch, error, status):
+    def half_then_fail(path, wave):
+        path.write_bytes(b"RIFF half a file")
+        raise error
+
+    monkeypatch.setattr("ecc.codec_cli.write_audio", half_then_fail)
+    (tmp_path / "old.wav").write_bytes(b"old")
+    for output, force in (("new.wav", []), ("old.wav", ["-f"])):
+        assert main(["decompress", str(files["ecc"]), str(tmp_path / output), "--model", model_file, *force]) == status
+        expected = "ecc decompress: interrupted" if status == 130 else \
+            f"ecc decompress: error: [Errno 28] cannot write {tmp_path / output}: No space left on device"
+        assert _one_error_line(capsys) == expected
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["old.wav"] and (tmp_path / "old.wav").read_bytes() == b"old"

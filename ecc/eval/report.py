@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..output_files import writing
 from .bdrate import bd_rate, pareto_front
 from .codec import SAMPLE_RATE
 from .metrics import METRICS
@@ -69,14 +70,15 @@ def _package_version(name: str) -> str:
 
 
 def write_report(evaluation: Evaluation, out_dir: str | Path, command: str | None = None) -> Path:
-    """Write every output into ``out_dir`` (created if needed); returns the Markdown report's path."""
+    """Write every output into ``out_dir`` (created if needed; each file whole or not at all, see
+    ecc.output_files.writing); returns the Markdown report's path."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     metrics = evaluation.metrics
     mean_rows = means(evaluation)
     bd = bd_rates(mean_rows, metrics)
 
-    with open(out / "scores.csv", "w", newline="") as f:
+    with writing(out / "scores.csv") as temporary, open(temporary, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["file", "codec", "point", *_SIZE_COLUMNS, *metrics])
         writer.writeheader()
         writer.writerows(evaluation.rows)
@@ -96,13 +98,16 @@ def write_report(evaluation: Evaluation, out_dir: str | Path, command: str | Non
         "bd_rate": bd,
         "rows": evaluation.rows,
     }
-    (out / "report.json").write_text(json.dumps(summary, indent=1) + "\n")
+    with writing(out / "report.json") as temporary:
+        temporary.write_text(json.dumps(summary, indent=1) + "\n")
 
     if mean_rows:
         for m in metrics:
-            plot_rd(mean_rows, m, METRICS[m].label, out / f"rd_{m}.png")
+            with writing(out / f"rd_{m}.png") as temporary:
+                plot_rd(mean_rows, m, METRICS[m].label, temporary)
     path = out / "report.md"
-    path.write_text(_markdown(evaluation, mean_rows, bd, summary))
+    with writing(path) as temporary:
+        temporary.write_text(_markdown(evaluation, mean_rows, bd, summary))
     return path
 
 
