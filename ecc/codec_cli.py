@@ -260,7 +260,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
         if quality:
             group = p.add_mutually_exclusive_group()
-            group.add_argument("--bitrate", type=float, help="target kbps of each file (its bytes, header "
+            group.add_argument("--bitrate", type=_kbps, help="target kbps of each file (its bytes, header "
                                "included, / its duration): within 10%%, 5%% from 5 s")
             group.add_argument("--quality", type=float, help="operating point in [0, points-1]; fractions "
                                "interpolate (default: the model's default quality, for the shipped "
