@@ -101,14 +101,9 @@ inline void finish_search(__m256i lanes, __m256i r, __m256i row, __m256i cum, __
   for (uint32_t m = bits(lanes); m; m &= m - 1) {
     const int32_t l = lowest_lane(m);
     const int32_t* entry = t.cdf + rows[l];
-    int32_t below = slots[l] + 1, above = t.cdf_length[indexes[l]] - 1;  // entry[below] <= cum < entry[above] = 2^16
-    if (entry[above - 1] <= cums[l]) below = above - 1;  // the escape slot, the usual case here
-    while (above - below > 1) {
-      const int32_t mid = (below + above) / 2;
-      (entry[mid] <= cums[l] ? below : above) = mid;
-    }
+    const int32_t below = tail_slot(entry, slots[l] + 1, t.cdf_length[indexes[l]] - 1, cums[l]);
     slots[l] = below;
-    highs[l] = entry[above];
+    highs[l] = entry[below + 1];
   }
   s = _mm256_load_si256(reinterpret_cast<const __m256i*>(slots));
   high = _mm256_load_si256(reinterpret_cast<const __m256i*>(highs));

@@ -77,15 +77,10 @@ inline void finish_search(__mmask16 lanes, __m512i r, __m512i row, __m512i cum, 
   for (uint32_t m = lanes; m; m &= m - 1) {
     const int32_t l = lowest_lane(m);
     const int32_t* entry = t.cdf + rows[l];
-    int32_t below = slots[l] + 1, above = t.cdf_length[indexes[l]] - 1;  // entry[below] <= cum < entry[above] = 2^16
-    if (entry[above - 1] <= cums[l]) below = above - 1;  // the escape slot, the usual case here
-    while (above - below > 1) {
-      const int32_t mid = (below + above) / 2;
-      (entry[mid] <= cums[l] ? below : above) = mid;
-    }
+    const int32_t below = tail_slot(entry, slots[l] + 1, t.cdf_length[indexes[l]] - 1, cums[l]);
     slots[l] = below;
     lows[l] = entry[below];
-    highs[l] = entry[above];
+    highs[l] = entry[below + 1];
   }
   s = _mm512_load_si512(slots);
   low = _mm512_mask_load_epi32(low, lanes, lows);

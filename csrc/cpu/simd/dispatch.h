@@ -52,6 +52,18 @@ inline bool gathers_fit(const DecodeTables& t) {
          t.num_rows * static_cast<int64_t>(kLutSize) < (int64_t{1} << 31);
 }
 
+// The slot of cum in a row whose bucket search stopped below it: entry[below] <= cum < entry[above]
+// (above = the escape slot + 1, where entry[above] = 2^16). The escape slot first (the usual case
+// for the lanes that get here), else a binary search between the two.
+inline int32_t tail_slot(const int32_t* entry, int32_t below, int32_t above, int32_t cum) {
+  if (entry[above - 1] <= cum) return above - 1;
+  while (above - below > 1) {
+    const int32_t mid = (below + above) / 2;
+    (entry[mid] <= cum ? below : above) = mid;
+  }
+  return below;
+}
+
 interleaved_stream::Status encode_chunk_avx2(const int32_t* symbols, const int32_t* indexes, int64_t len,
                                              int32_t lanes, int32_t skip_below, const EncodeTables& t,
                                              uint32_t* states, uint16_t* words, int64_t capacity,
