@@ -195,3 +195,12 @@ def test_encoder_arguments_are_checked(model):
     encoder.flush()
     with pytest.raises(ValueError, match="flushed"):
         encoder.push(np.zeros(3, np.float32))
+
+
+def test_bitrate_picks_the_quality_from_the_measured_rates(model, monkeypatch):
+    monkeypatch.setattr(model, "meta", {"point_kbps": [1.0, 2.0, 4.0], "default_quality": 1})
+    assert StreamEncoder(model, bitrate=2.0).quality == 1.0
+    assert StreamEncoder(model, bitrate=2 ** 1.5).quality == pytest.approx(1.5)
+    assert StreamEncoder(model).quality == 1.0
+    with pytest.raises(ValueError, match="outside this model's range"):
+        StreamEncoder(model, bitrate=5.0)

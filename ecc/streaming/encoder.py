@@ -32,7 +32,7 @@ class EncoderState:
 
 def _quality(model: CausalECC, bitrate: float | None, quality: float | None) -> float:
     """The operating point: ``quality``, or the one whose measured rate (``meta["point_kbps"]``,
-    interpolated log-linearly) is ``bitrate``, or the model's ``meta["stream_quality"]``."""
+    interpolated log-linearly) is ``bitrate``, or the model's ``meta["default_quality"]``."""
     if bitrate is not None and quality is not None:
         raise ValueError("give bitrate or quality, not both")
     if quality is not None:
@@ -40,7 +40,7 @@ def _quality(model: CausalECC, bitrate: float | None, quality: float | None) -> 
             raise ValueError(f"quality must lie in [0, {model.points - 1}], got {quality}")
         return float(quality)
     if bitrate is None:
-        return float(model.meta.get("stream_quality", (model.points - 1) / 2))
+        return float(model.meta.get("default_quality", (model.points - 1) / 2))
     rates = model.meta.get("point_kbps")
     if not rates:
         raise ValueError(f"model {model.model_id} has no measured point_kbps: give quality instead of bitrate")
