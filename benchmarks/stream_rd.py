@@ -54,12 +54,29 @@ def stream(model, wave, quality, loss=0.0, seed=0, cuts=None):
     return packets, np.concatenate(out), t_enc, t_dec, lag
 
 
+@torch.no_grad()
+def batched(model: CausalECC, streams: int, packets: int = 12) -> float:
+    """Real-time streams one thread sustains advancing ``streams`` streams in one batch (encode
+    step, coding, decoding, decode step per packet time)."""
+    gain, inverse_gain = model._gains(2.0, streams)
+    coder, enc, dec = StreamEncoder(model, quality=0).coder, None, None
+    x = torch.randn(streams, model.packet_samples) * 0.1
+    start = time.process_time()
+    for _ in range(packets):
+        enc, y = model.encode_step(enc, x, gain)
+        data, sizes, _ = model.compress_packet(y, coder, model.skip_below)
+        dec, _ = model.decode_step(dec, model.decompress_packet(data, sizes, coder, model.skip_below), inverse_gain)
+    per_packet = (time.process_time() - start) / packets
+    return streams * model.packet_samples / SAMPLE_RATE / per_packet
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=None)
     parser.add_argument("--clips", type=int, default=11, help="every 3rd of the 33 RD clips: 11")
     parser.add_argument("--qualities", default="1,2,3")
     parser.add_argument("--frames", default="2,4", help="packet sizes (latent frames) for the RD rows")
+    parser.add_argument("--only", choices=["stream", "baseline"], help="only the streaming or the non-streaming rows")
     args = parser.parse_args()
     torch.set_num_threads(1)
     model = streaming_model(args.model)
@@ -68,9 +85,16 @@ def main():
     seconds = sum(len(w) for w in waves) / SAMPLE_RATE
     print(f"model {model.model_id}, {len(waves)} clips, {seconds:.1f} s, torch {torch.__version__}, 1 thread")
     qualities = [float(q) for q in args.qualities.split(",")]
+    if args.only != "baseline":
+        streaming_rows(model, waves, seconds, qualities, [int(f) for f in args.frames.split(",")])
+    if args.only != "stream":
+        baseline_rows(waves, seconds)
+
+
+def streaming_rows(model, waves, seconds, qualities, packet_frames):
     print("| packet | latency ms | quality | kbps | PESQ-WB | STOI | encode x RT | decode x RT | max lag ms |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for frames in [int(f) for f in args.frames.split(",")]:
+    for frames in packet_frames:
         m = with_packet_frames(model, frames)
         latency = StreamEncoder(m, quality=0).latency_ms
         for q in qualities:
@@ -94,6 +118,12 @@ def main():
             stoi = np.mean([score(w, r[1][: len(w)] if len(r[1]) >= len(w) else np.pad(r[1], (0, len(w) - len(r[1]))),
                                   ["stoi"])["stoi"] for r, w in zip(results, waves)])
             print(f"| {q:g} | {100 * loss:g}% | {stoi:.3f} | {exact} |", flush=True)
+    print("\nbatched serving (one thread): | streams in a batch | real-time streams sustained |")
+    for streams in (1, 16, 64):
+        print(f"| {streams} | {batched(model, streams):.1f} |", flush=True)
+
+
+def baseline_rows(waves, seconds):
     codec = SpeechCodec(load_model())
     print("\nnon-streaming ecc-default on the same clips: | quality | payload+header kbps | PESQ-WB | STOI |")
     for q in (1.0, 1.5, 1.7, 2.0):

@@ -204,3 +204,11 @@ def test_bitrate_picks_the_quality_from_the_measured_rates(model, monkeypatch):
     assert StreamEncoder(model).quality == 1.0
     with pytest.raises(ValueError, match="outside this model's range"):
         StreamEncoder(model, bitrate=5.0)
+
+
+def test_the_shipped_streaming_model_round_trips():
+    encoder, decoder = StreamEncoder(), StreamDecoder()
+    assert encoder.model.model_id == "ecc-stream" and encoder.quality == encoder.model.meta["default_quality"]
+    x = speech_like(4000)
+    y = np.concatenate([decoder.push(p) for p in encoder.push(x) + encoder.flush()])
+    assert y.shape == x.shape and np.isfinite(y).all()
