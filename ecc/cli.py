@@ -1,7 +1,8 @@
 """The ``ecc`` command line (also ``python -m ecc``).
 
 Subcommands:
-    compress, decompress, info   speech <-> .ecc files (see ecc.codec_cli)
+    compress, decompress, info   speech <-> .ecc files (see ecc.codec_cli; --stream: ecc.stream_cli)
+    stream      encode/decode raw s16le in a pipe, packet by packet (see ecc.stream_cli)
     demo        compress + decompress the bundled speech clip; print bitrate and quality
     coder-demo  encode and decode a Gaussian latent; print bits/symbol and throughput
     bench       every installed entropy coder on one workload, one table (see ecc.bench)
@@ -24,6 +25,7 @@ from .coding import default_scale_table, ideal_bits, scale_indexes
 from .codec_cli import add_parsers as add_codec_parsers
 from .data.cli import add_parser as add_data_parser
 from .eval.cli import add_parser as add_eval_parser
+from .stream_cli import add_parsers as add_stream_parsers
 from .train.cli import add_parser as add_train_parser
 
 
@@ -99,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ecc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     add_codec_parsers(sub)
+    add_stream_parsers(sub)
     p = sub.add_parser("coder-demo", help="encode and decode a Gaussian latent, print bits/symbol and throughput")
     p.add_argument("--symbols", type=int, default=1_000_000, help="symbols per stream (default 1e6)")
     p.add_argument("--streams", type=int, default=1, help="independent streams, coded in parallel")

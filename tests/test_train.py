@@ -139,11 +139,11 @@ def test_feature_matching_is_relative():
 # -- configuration -------------------------------------------------------------------------------
 
 def test_configs_parse_and_match_the_model():
-    from ecc.model import ECC
+    from ecc.model import build_model
 
     for path in sorted((ROOT / "configs").glob("*.toml")):
         config = load_config(path)
-        assert len(config.loss.lambdas) == ECC(**config.model).points, path
+        assert len(config.loss.lambdas) == build_model(config.model).points, path
         assert config.stage1.skip_below == 0 and config.total_steps > 0
 
 

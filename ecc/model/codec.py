@@ -8,28 +8,40 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..entropy import ChannelSliceContext, CoderSettings, DeterministicConvStack, EntropyBottleneck
+from .causal import CausalConv1d, CausalConvTranspose1d, CausalCRMBlock, CausalSequential
 from .crm import CRMBlock
 from .stft import SpectralFrontEnd, polar_features
 
 
-def _analysis(widths: tuple[int, int, int], latent: int, inputs: int) -> nn.Sequential:
+def _layers(causal: bool):
+    """(convolution (in, out, kernel, stride), transposed convolution (in, out, 4, 2), CRM block,
+    sequence): the ordinary layers, or their causal forms (:mod:`ecc.model.causal`)."""
+    if causal:
+        return CausalConv1d, CausalConvTranspose1d, CausalCRMBlock, CausalSequential
+    return (lambda a, b, k, stride=1: nn.Conv1d(a, b, k, stride, (k - stride + 1) // 2),
+            lambda a, b, k, stride: nn.ConvTranspose1d(a, b, k, stride, 1), CRMBlock, nn.Sequential)
+
+
+def _analysis(widths: tuple[int, int, int], latent: int, inputs: int, causal: bool = False) -> nn.Sequential:
     """Spectral features (B, inputs, 4T) at 100 Hz -> y (B, latent, T) at 25 Hz."""
     a, b, c = widths
-    return nn.Sequential(
-        nn.Conv1d(inputs, a, 3, padding=1), CRMBlock(a, time_mixing=False),
-        nn.Conv1d(a, b, 4, 2, 1), CRMBlock(b, time_mixing=False),
-        nn.Conv1d(b, c, 4, 2, 1), CRMBlock(c), CRMBlock(c),
-        nn.Conv1d(c, latent, 3, padding=1))
+    conv, _, crm, sequence = _layers(causal)
+    return sequence(
+        conv(inputs, a, 3), crm(a, time_mixing=False),
+        conv(a, b, 4, 2), crm(b, time_mixing=False),
+        conv(b, c, 4, 2), crm(c), crm(c),
+        conv(c, latent, 3))
 
 
-def _synthesis(widths: tuple[int, int, int], latent: int) -> nn.Sequential:
+def _synthesis(widths: tuple[int, int, int], latent: int, causal: bool = False) -> nn.Sequential:
     """y_hat (B, latent, T) -> (log compressed magnitude, phase) (B, 2 x 161, 4T); mirrors :func:`_analysis`."""
     a, b, c = widths
-    return nn.Sequential(
-        nn.Conv1d(latent, c, 3, padding=1), CRMBlock(c), CRMBlock(c),
-        nn.ConvTranspose1d(c, b, 4, 2, 1), CRMBlock(b, time_mixing=False),
-        nn.ConvTranspose1d(b, a, 4, 2, 1), CRMBlock(a, time_mixing=False), CRMBlock(a, time_mixing=False),
-        nn.Conv1d(a, SpectralFrontEnd.channels, 3, padding=1))
+    conv, up, crm, sequence = _layers(causal)
+    return sequence(
+        conv(latent, c, 3), crm(c), crm(c),
+        up(c, b, 4, 2), crm(b, time_mixing=False),
+        up(b, a, 4, 2), crm(a, time_mixing=False), crm(a, time_mixing=False),
+        conv(a, SpectralFrontEnd.channels, 3))
 
 
 class ECC(nn.Module):
@@ -60,6 +72,7 @@ class ECC(nn.Module):
     """
 
     frames_per_second = 25
+    causal = False  # True in :class:`ecc.model.CausalECC`, whose layers look only back
 
     def __init__(self, latent_channels: int = 48, hyper_channels: int = 16, hyper_features: int = 64,
                  widths: tuple[int, int, int] = (96, 160, 224), slices: int = 4, context_hidden: int = 64,
@@ -70,8 +83,8 @@ class ECC(nn.Module):
                            context_hidden=context_hidden, points=points, scale_levels=scale_levels)
         self.model_id, self.meta = "ecc-untrained", {}  # set by ecc.model.weights when saved or loaded
         self.front = SpectralFrontEnd(frame_multiple=8)
-        self.g_a = _analysis(tuple(widths), latent_channels, SpectralFrontEnd.channels * 3 // 2)
-        self.g_s = _synthesis(tuple(widths), latent_channels)
+        self.g_a = _analysis(tuple(widths), latent_channels, SpectralFrontEnd.channels * 3 // 2, self.causal)
+        self.g_s = _synthesis(tuple(widths), latent_channels, self.causal)
         log_gains = torch.linspace(-1.0, 1.0, points)[:, None].repeat(1, latent_channels)
         self.log_gain = nn.Parameter(log_gains)
         self.log_inverse_gain = nn.Parameter(-log_gains)
@@ -143,7 +156,12 @@ class ECC(nn.Module):
         """y_hat (B, C, T) -> the decoder's compressed magnitude and phase, each (B, 161, 4T)."""
         # The decoder predicts log compressed magnitude and phase (as Vocos does), so the
         # magnitude the mel loss judges does not depend on the phase outputs.
-        log_magnitude, phase = self.g_s(y_hat * inverse_gain).chunk(2, 1)
+        return self._polar(self.g_s(y_hat * inverse_gain))
+
+    @staticmethod
+    def _polar(decoded: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """g_s's output (B, 2 x 161, F) -> (compressed magnitude, phase), each (B, 161, F)."""
+        log_magnitude, phase = decoded.chunk(2, 1)
         return log_magnitude.clamp(max=5.0).exp(), phase
 
     def _decode(self, y_hat: torch.Tensor, inverse_gain: torch.Tensor, num_samples: int) -> torch.Tensor:
@@ -162,12 +180,17 @@ class ECC(nn.Module):
         """The encoder side of :meth:`forward`: x (B, 1, N) float32, quality (B,) or float ->
         {"y_hat": (B, C, T) the latents the decoder sees (in eval mode exactly those that
         :meth:`compress` codes), "likelihoods": {"y": (B, C, T), "z": (B, Cz, T/2)}}."""
-        y = self._latent(x, self._gains(quality, x.shape[0])[0])
+        y_hat, likelihoods = self._quantise(self._latent(x, self._gains(quality, x.shape[0])[0]))
+        return {"y_hat": y_hat, "likelihoods": likelihoods}
+
+    def _quantise(self, y: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        """y (B, C, T) -> (y_hat (B, C, T), {"y": (B, C, T), "z": (B, Cz, T/2)} likelihoods), as
+        :meth:`forward` describes."""
         z_hat, z_likelihoods = self.entropy_bottleneck(self.h_a(y))
         deterministic = not self.training
         y_hat, y_likelihoods = self.context(y, self._hyper(z_hat, deterministic), ste=True,
                                             deterministic=deterministic)
-        return {"y_hat": y_hat, "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
+        return y_hat, {"y": y_likelihoods, "z": z_likelihoods}
 
     def decode(self, y_hat: torch.Tensor, quality: torch.Tensor | float, num_samples: int) -> torch.Tensor:
         """The decoder alone: y_hat (B, C, T) float32, quality (B,) or float -> x_hat (B, 1, num_samples)."""
@@ -188,11 +211,20 @@ class ECC(nn.Module):
         if x.dim() != 3 or x.shape[1] != 1:
             raise ValueError(f"expected x of shape (B, 1, N), got {tuple(x.shape)}")
         y = self._latent(x, self._gains(quality, x.shape[0])[0])
-        z = self.h_a(y)
         writer = (coder or CoderSettings()).writer()
+        shape, _ = self._write(writer, y, skip_below)
+        return {"strings": writer.finish(), "shape": shape}
+
+    def _write(self, writer, y: torch.Tensor, skip_below: int | None) -> tuple[tuple[int, ...], torch.Tensor]:
+        """Adds y (B, C, T) to ``writer`` (z, then the slices); returns (z's shape (T/2,), y_hat (B, C, T))."""
+        z = self.h_a(y)
         z_hat = self.entropy_bottleneck.write(writer, z)
-        self.context.write(writer, y, self._hyper(z_hat, deterministic=True), skip_below)
-        return {"strings": writer.finish(), "shape": tuple(z.shape[2:])}
+        return tuple(z.shape[2:]), self.context.write(writer, y, self._hyper(z_hat, deterministic=True), skip_below)
+
+    def _read(self, reader, batch: int, shape: tuple[int, ...], skip_below: int | None) -> torch.Tensor:
+        """y_hat (B, C, T) from the parts :meth:`_write` added, z being (B, Cz, *shape)."""
+        z_hat = self.entropy_bottleneck.read(reader, (batch, self.entropy_bottleneck.channels, *shape))
+        return self.context.read(reader, self._hyper(z_hat, deterministic=True), skip_below)
 
     @torch.no_grad()
     def decompress(self, strings: tuple[torch.Tensor, torch.Tensor], shape: tuple[int, ...],
@@ -207,8 +239,7 @@ class ECC(nn.Module):
         data, sizes = strings
         reader = (coder or CoderSettings()).reader(data, sizes)
         batch = sizes.shape[1]
-        z_hat = self.entropy_bottleneck.read(reader, (batch, self.entropy_bottleneck.channels, *shape))
-        y_hat = self.context.read(reader, self._hyper(z_hat, deterministic=True), skip_below)
+        y_hat = self._read(reader, batch, shape, skip_below)
         reader.finish()
         inverse_gain = self._gains(quality, batch)[1]
         return {"x_hat": self._decode(y_hat, inverse_gain, num_samples), "y_hat": y_hat}

@@ -21,6 +21,19 @@ COMPRESSION = 0.3
 _EPS = 1e-5
 
 
+def compressed_features(spec: torch.Tensor) -> torch.Tensor:
+    """Complex STFT (B, 161, F) -> features (B, 322, F): magnitude compressed to ``|X| ** 0.3``."""
+    spec = spec * spec.abs().clamp_min(_EPS).pow(COMPRESSION - 1)
+    return torch.cat([spec.real, spec.imag], 1)
+
+
+def expanded_spectrum(features: torch.Tensor) -> torch.Tensor:
+    """The inverse of :func:`compressed_features`: features (B, 322, F) -> complex STFT (B, 161, F)."""
+    real, imag = features.float().chunk(2, 1)
+    spec = torch.complex(real, imag)
+    return spec * spec.abs().clamp_min(_EPS).pow(1 / COMPRESSION - 1)
+
+
 def polar_features(magnitude: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
     """Compressed magnitude and phase, each (B, 161, F) -> features (B, 322, F) (real, imaginary)."""
     return torch.cat([magnitude * torch.cos(phase), magnitude * torch.sin(phase)], 1)
@@ -52,17 +65,11 @@ class SpectralFrontEnd(nn.Module):
         if x.shape[-1] % (HOP * self.frame_multiple):
             raise ValueError(f"pad the waveform with padded_length() first (got {x.shape[-1]} samples)")
         spec = torch.stft(x.squeeze(1), N_FFT, HOP, window=self.window, center=True, return_complex=True)
-        spec = spec[..., :-1]  # the frame centred on the last sample covers padding only
-        magnitude = spec.abs().clamp_min(_EPS)
-        spec = spec * magnitude.pow(COMPRESSION - 1)
-        return torch.cat([spec.real, spec.imag], 1)
+        return compressed_features(spec[..., :-1])  # the frame centred on the last sample covers padding only
 
     def synthesis(self, features: torch.Tensor, num_samples: int) -> torch.Tensor:
         """features (B, 322, F) -> waveform (B, 1, num_samples) float32 (num_samples <= 160 F)."""
-        real, imag = features.float().chunk(2, 1)
-        spec = torch.complex(real, imag)
-        magnitude = spec.abs().clamp_min(_EPS)
-        spec = spec * magnitude.pow(1 / COMPRESSION - 1)
+        spec = expanded_spectrum(features)
         spec = torch.cat([spec, torch.zeros_like(spec[..., :1])], -1)
         length = HOP * features.shape[-1]
         wave = torch.istft(spec, N_FFT, HOP, window=self.window, center=True, length=length)

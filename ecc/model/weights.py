@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from . import build_model
 from .codec import ECC
 
 FORMAT, VERSION = "ecc-model", 1
@@ -75,7 +76,7 @@ def load_model(path: str | Path | None = None, device: str | torch.device = "cpu
     if blob.get("version", 0) > VERSION:
         raise ValueError(f"{path} is a version {blob['version']} ecc model file; this ecc reads version "
                          f"{VERSION}: upgrade ecc")
-    model = ECC(**blob["config"])
+    model = build_model(blob["config"])
     model.load_state_dict({name: t.float() if t.is_floating_point() else t for name, t in blob["state_dict"].items()})
     model.set_entropy_skip(blob["meta"].get("skip_below", 0))
     model.model_id, model.meta = blob["model_id"], blob["meta"]

@@ -23,8 +23,14 @@ def point_bitrates(codec: SpeechCodec, waves: list[torch.Tensor], progress: bool
     """kbit/s of whole ``.ecc`` files (headers included) over all ``waves`` at each operating point."""
     seconds = sum(len(w) for w in waves) / SAMPLE_RATE
     rates = []
-    for point in tqdm(range(codec.model.points), desc="measuring bitrates", disable=not progress):
-        rates.append(8 * sum(map(len, codec.compress_many(waves, float(point)))) / seconds / 1000)
+    model = codec.model
+    for point in tqdm(range(model.points), desc="measuring bitrates", disable=not progress):
+        if model.causal:  # a streaming model: every packet byte (ecc.streaming)
+            from ..streaming import stream_kbps
+            bits = sum(stream_kbps(model, w, point) * len(w) for w in waves) / SAMPLE_RATE * 1000
+        else:
+            bits = 8 * sum(map(len, codec.compress_many(waves, float(point))))
+        rates.append(bits / seconds / 1000)
     return rates
 
 
@@ -35,13 +41,15 @@ def default_quality(point_kbps: list[float], kbps: float = DEFAULT_KBPS) -> int:
 
 
 def ship(source: str | Path, target: str | Path, data_root: str | Path, model_id: str = "ecc-default",
-         progress: bool = True) -> dict:
-    """Load ``source``, measure its point bitrates on the dev set under ``data_root``, write ``target``;
-    returns the stored meta."""
+         progress: bool = True, max_files: int = 0) -> dict:
+    """Load ``source``, measure its point bitrates on the dev set under ``data_root`` (``max_files``
+    > 0: that many files spread over it), write ``target``; returns the stored meta."""
     from ..data import dev_files
 
     model = load_model(source)
     files = dev_files(data_root)
+    if max_files:
+        files = files[:: -(-len(files) // max_files)]
     waves = [torch.from_numpy(read_audio(path)) for path in files]
     rates = point_bitrates(SpeechCodec(model), waves, progress)
     meta = {**model.meta, "point_kbps": [round(r, 4) for r in rates], "trained_as": model.model_id,
@@ -58,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("target", help="where to write the shipped model")
     parser.add_argument("--data", required=True, help="the corpus root of `ecc data build` (its dev split)")
     parser.add_argument("--model-id", default="ecc-default")
+    parser.add_argument("--max-files", type=int, default=0, help="measure on this many dev files (default: all)")
     args = parser.parse_args(argv)
-    ship(args.source, args.target, args.data, args.model_id)
+    ship(args.source, args.target, args.data, args.model_id, max_files=args.max_files)
     return 0
 
 

@@ -43,7 +43,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
-from ..model import ECC, SAMPLE_RATE
+from ..model import ECC, SAMPLE_RATE, build_model
 from ..model.discriminators import Discriminators
 from ..model.weights import load_model, save_model
 from .config import TrainConfig
@@ -64,6 +64,9 @@ def real_bitrate(model: nn.Module, waves: Sequence[torch.Tensor], point: int) ->
     """
     from ..speech_codec import SpeechCodec
 
+    if model.causal:  # a streaming model: every packet byte (ecc.streaming)
+        from ..streaming import stream_kbps
+        return [stream_kbps(model, wave, point) for wave in waves]
     device = next(model.parameters()).device
     blobs = SpeechCodec(model, device).compress_many(list(waves), point)
     return [8 * len(blob) / (len(wave) / SAMPLE_RATE) / 1000 for blob, wave in zip(blobs, waves)]
@@ -119,7 +122,7 @@ class Trainer:
         self.step = 0
         self._seed(-1)  # initial weights: the same on every rank
 
-        net = ECC(**config.model).to(self.device)
+        net = build_model(config.model).to(self.device)
         if config.init:
             _initialise(net, config.init)
         if len(config.loss.lambdas) != net.points:

@@ -1,0 +1,214 @@
+"""Streaming: the causal model's layers, StreamEncoder/StreamDecoder, the packet rules (docs/streaming.md)."""
+
+import numpy as np
+import pytest
+import torch
+
+from ecc.model import CausalECC
+from ecc.model.causal import CausalConv1d, CausalConvTranspose1d, CausalCRMBlock, CausalSequential, CausalTimeMixing
+from ecc.streaming import PacketError, StreamDecoder, StreamEncoder
+from ecc.streaming.encoder import HEADER_EVERY
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    net = CausalECC(latent_channels=8, hyper_channels=4, hyper_features=8, widths=(8, 8, 8), slices=2,
+                    context_hidden=8, points=3, scale_levels=32)
+    net.update()
+    return net.eval()
+
+
+def speech_like(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / 16000
+    return (0.3 * np.sin(2 * np.pi * 180 * t) * np.sin(2 * np.pi * 3 * t) + 0.02 * rng.standard_normal(n)).astype(np.float32)
+
+
+def encode(model, x, quality=1.0, cuts=()):
+    encoder = StreamEncoder(model, quality=quality)
+    packets = []
+    for piece in np.split(x, sorted(cuts)):
+        packets += encoder.push(piece)
+    return packets + encoder.flush()
+
+
+def decode(model, packets):
+    decoder = StreamDecoder(model)
+    return np.concatenate([decoder.push(p) for p in packets] + [decoder.flush()])
+
+
+def test_causal_layers_step_like_whole_sequences_and_ignore_the_future():
+    torch.manual_seed(0)
+    net = CausalSequential(CausalConv1d(3, 6, 3), CausalCRMBlock(6), CausalConv1d(6, 6, 4, 2),
+                           CausalConvTranspose1d(6, 5, 4, 2), CausalCRMBlock(5)).eval()
+    x = torch.randn(2, 3, 40)
+    with torch.no_grad():
+        whole = net(x)
+        state, pieces = None, []
+        for piece in x.split([2, 10, 4, 24], -1):
+            y, state = net.step(piece, state)
+            pieces.append(y)
+        changed = net(torch.cat([x[..., :20], torch.randn(2, 3, 20)], -1))
+    torch.testing.assert_close(torch.cat(pieces, -1), whole, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(changed[..., :20], whole[..., :20])
+
+
+def test_time_mixing_blocks_equal_the_recurrence_frame_by_frame():
+    torch.manual_seed(1)
+    mixing = CausalTimeMixing(4)
+    with torch.no_grad():
+        mixing.decay.copy_(torch.tensor([0.0, -1.0, -3.0, -6.0]))
+        x = torch.randn(2, 4, 50)
+        whole, (num, den) = mixing.step(x, None)                     # blocks of 16
+        state, frames = None, []
+        for t in range(50):
+            y, state = mixing.step(x[..., t : t + 1], state)
+            frames.append(y)
+        r, k, v = mixing.rkv(mixing.norm(x)).chunk(3, 1)              # the recurrence, written out
+        n = d = torch.zeros(2, 4, dtype=torch.float64)
+        wkv = []
+        for t in range(50):
+            decay, weight = torch.exp(-mixing.decay.double().exp()), torch.exp(10 * torch.tanh(k[..., t].double() / 10))
+            n, d = decay * n + weight * v[..., t].double(), decay * d + weight
+            wkv.append(n / d)
+        reference = x + mixing.output(torch.sigmoid(r) * torch.stack(wkv, -1).float())
+    torch.testing.assert_close(torch.cat(frames, -1), whole, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(whole, reference, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(state[0] / state[1], num / den)
+
+
+def test_same_packets_under_any_chunking(model):
+    x = speech_like(9000)
+    packets = encode(model, x)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        cuts = rng.integers(0, len(x), rng.integers(1, 12))
+        assert encode(model, x, cuts=cuts) == packets
+    encoder = StreamEncoder(model, quality=1.0)
+    as_torch = sum((encoder.push(torch.from_numpy(piece)) for piece in np.split(x, [0, 1, 4000])), [])
+    assert as_torch + encoder.flush() == packets
+
+
+def test_round_trip_is_the_models_forward_pass(model):
+    x = speech_like(7777)
+    y = decode(model, encode(model, x, quality=2.0))
+    assert y.dtype == np.float32 and y.shape == x.shape
+    with torch.no_grad():
+        reference = model(torch.from_numpy(x)[None, None], 2.0)["x_hat"][0, 0].numpy()
+    np.testing.assert_allclose(y, reference, atol=1e-4)
+
+
+@pytest.mark.parametrize("n", [0, 1, 1119, 1120, 1121, 1280, 2560])
+def test_output_length_is_the_input_length(model, n):
+    assert len(decode(model, encode(model, speech_like(n)))) == n
+
+
+def test_latency_stays_within_the_stated_latency(model):
+    encoder, decoder = StreamEncoder(model, quality=1.0), StreamDecoder(model)
+    latency = encoder.latency_ms * 16
+    assert encoder.frame_samples == 1280 and encoder.latency_ms == 90.0
+    x, pushed, returned = speech_like(12000), 0, 0
+    for piece in np.split(x, [100, 900, 3000, 3001, 7000, 9500]):
+        pushed += len(piece)
+        returned += sum(len(decoder.push(p)) for p in encoder.push(piece))
+        assert 0 <= pushed - returned <= latency + len(piece)
+
+
+def test_lost_packets_are_concealed_with_exact_length(model):
+    x = speech_like(12000)
+    packets = encode(model, x)
+    for lost in ([3], [0], [2, 3, 4]):
+        y = decode(model, [None if i in lost else p for i, p in enumerate(packets)])
+        assert y.shape == x.shape and np.isfinite(y).all()
+    y = decode(model, [p for i, p in enumerate(packets) if i not in (2, 5)])  # gaps seen in the sequence numbers
+    assert y.shape == x.shape
+
+
+def test_duplicated_and_reordered_packets(model):
+    x = speech_like(12000)
+    packets = encode(model, x)
+    clean = decode(model, packets)
+    duplicated = decode(model, packets[:4] + [packets[3], packets[1]] + packets[4:])
+    np.testing.assert_array_equal(duplicated, clean)
+    swapped = packets[:3] + [packets[4], packets[3]] + packets[5:]     # 3 arrives late: concealed, then dropped
+    y = decode(model, swapped)
+    assert y.shape == x.shape
+    np.testing.assert_array_equal(y[: 3 * 1280 - 160], clean[: 3 * 1280 - 160])
+
+
+def test_garbage_and_truncated_packets_raise_packet_error_and_leave_the_state(model):
+    packets = encode(model, speech_like(8000))
+    decoder = StreamDecoder(model)
+    out = [decoder.push(packets[0])]
+    rng = np.random.default_rng(0)
+    bad = [b"", packets[0][:5], bytes([0x40]) + b"\0" * 3]
+    bad += [bytes(rng.integers(0, 256, rng.integers(1, 40), dtype=np.uint8)) for _ in range(200)]
+    bad += [packets[1][:cut] for cut in range(1, len(packets[1]))]
+    for packet in bad:
+        try:
+            decoder.push(packet)
+        except PacketError:
+            pass
+    fresh = StreamDecoder(model)
+    reference = [fresh.push(p) for p in packets]
+    decoder = StreamDecoder(model)
+    for packet, expected in zip(packets, reference):
+        for garbage in bad[:3]:
+            with pytest.raises(PacketError):
+                decoder.push(garbage)
+        np.testing.assert_array_equal(decoder.push(packet), expected)
+    assert out[0].shape == reference[0].shape
+
+
+def test_a_header_from_another_model_is_refused(model):
+    other = CausalECC(latent_channels=8, hyper_channels=4, hyper_features=8, widths=(8, 8, 8), slices=2,
+                      context_hidden=8, points=3, scale_levels=32)
+    other.update()
+    packets = encode(model, speech_like(3000))
+    with pytest.raises(PacketError, match="decode with the encoder's model"):
+        StreamDecoder(other.eval()).push(packets[0])
+
+
+def test_a_decoder_joins_at_a_header_packet(model):
+    x = speech_like(1280 * (HEADER_EVERY + 4))
+    packets = encode(model, x)
+    assert len(packets[0]) > len(packets[1]) and len(packets[HEADER_EVERY]) > len(packets[HEADER_EVERY + 1])
+    clean = decode(model, packets)
+    decoder = StreamDecoder(model)
+    assert [len(decoder.push(p)) for p in packets[HEADER_EVERY - 2 : HEADER_EVERY]] == [1120, 1280]  # no header: silence
+    joined = np.concatenate([decoder.push(p) for p in packets[HEADER_EVERY:]])
+    assert len(joined) == len(clean) - (HEADER_EVERY * 1280 - 160)
+    assert np.isfinite(joined).all()
+
+
+def test_encoder_arguments_are_checked(model):
+    with pytest.raises(ValueError, match="quality must lie"):
+        StreamEncoder(model, quality=7)
+    with pytest.raises(ValueError, match="no measured point_kbps"):
+        StreamEncoder(model, bitrate=1.5)
+    encoder = StreamEncoder(model, quality=0)
+    with pytest.raises(ValueError, match=r"\(N,\) float"):
+        encoder.push(np.zeros((2, 3), np.float32))
+    with pytest.raises(ValueError, match="finite"):
+        encoder.push(np.array([np.nan], np.float32))
+    encoder.flush()
+    with pytest.raises(ValueError, match="flushed"):
+        encoder.push(np.zeros(3, np.float32))
+
+
+def test_bitrate_picks_the_quality_from_the_measured_rates(model, monkeypatch):
+    monkeypatch.setattr(model, "meta", {"point_kbps": [1.0, 2.0, 4.0], "default_quality": 1})
+    assert StreamEncoder(model, bitrate=2.0).quality == 1.0
+    assert StreamEncoder(model, bitrate=2 ** 1.5).quality == pytest.approx(1.5)
+    assert StreamEncoder(model).quality == 1.0
+    with pytest.raises(ValueError, match="outside this model's range"):
+        StreamEncoder(model, bitrate=5.0)
+
+
+def test_the_shipped_streaming_model_round_trips():
+    encoder, decoder = StreamEncoder(), StreamDecoder()
+    assert encoder.model.model_id == "ecc-stream" and encoder.quality == encoder.model.meta["default_quality"]
+    x = speech_like(4000)
+    y = np.concatenate([decoder.push(p) for p in encoder.push(x) + encoder.flush()])
+    assert y.shape == x.shape and np.isfinite(y).all()
