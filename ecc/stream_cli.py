@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import output_files
 from .audio import SAMPLE_RATE, from_pcm16, read_audio, to_pcm16, write_audio
 from .streaming import StreamDecoder, StreamEncoder, read_stream_file, write_stream_file
 from .streaming.container import MAGIC
@@ -35,10 +36,11 @@ def compress_stream(args: argparse.Namespace) -> int:
     """``ecc compress --stream IN OUT``: one audio file -> one stream file."""
     if len(args.inputs) != 1 or not Path(args.inputs[0]).is_file():
         raise ValueError("--stream compresses one audio file: ecc compress --stream IN.wav OUT.ecc")
+    output_files.check([(Path(args.inputs[0]), Path(args.output))], args.force)
     wave = read_audio(args.inputs[0])
     encoder = _encoder(args)
     packets = encoder.push(wave) + encoder.flush()
-    with open(args.output, "wb") as out:
+    with output_files.writing(Path(args.output)) as temporary, open(temporary, "wb") as out:
         write_stream_file(out, packets)
     size = len(MAGIC) + sum(2 + len(p) for p in packets)
     seconds = len(wave) / SAMPLE_RATE
@@ -54,10 +56,12 @@ def _is_stream_file(path: str) -> bool:
 
 def decompress_stream(args: argparse.Namespace) -> int:
     """``ecc decompress STREAM OUT.wav`` for a stream file."""
+    output_files.check([(Path(args.inputs[0]), Path(args.output))], args.force)
     decoder = StreamDecoder(args.model)
     with open(args.inputs[0], "rb") as f:
         wave = _decode_all(decoder, read_stream_file(f))
-    write_audio(args.output, wave)
+    with output_files.writing(Path(args.output)) as temporary:
+        write_audio(temporary, wave)
     print(f"{args.inputs[0]} -> {args.output}: {len(wave) / SAMPLE_RATE:.2f} s at {SAMPLE_RATE} Hz")
     return 0
 

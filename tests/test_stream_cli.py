@@ -62,3 +62,19 @@ def test_stream_encode_decode_pipe(model_file):
     np.testing.assert_array_equal(np.frombuffer(decoded, "<i2"), to_pcm16(expected))
     garbage = subprocess.run(cmd + ["decode", "--model", str(model_file)], input=b"ECCS\x00\x05ab", capture_output=True)
     assert garbage.returncode == 2 and b"truncated" in garbage.stderr
+
+
+def test_stream_files_never_replace_what_they_were_not_asked_to(tmp_path, model_file, capsys):
+    write_audio(tmp_path / "in.wav", clip())
+    original = (tmp_path / "in.wav").read_bytes()
+    model = ["--model", str(model_file), "--quality", "1"]
+    assert main(["compress", "--stream", *model, str(tmp_path / "in.wav"), str(tmp_path / "in.wav")]) == 2
+    assert "is an input as well as an output" in capsys.readouterr().err
+    assert (tmp_path / "in.wav").read_bytes() == original
+    assert main(["compress", "--stream", *model, str(tmp_path / "in.wav"), str(tmp_path / "s.ecc")]) == 0
+    (tmp_path / "out.wav").write_bytes(b"keep")
+    assert main(["decompress", "--model", str(model_file), str(tmp_path / "s.ecc"), str(tmp_path / "out.wav")]) == 2
+    assert (tmp_path / "out.wav").read_bytes() == b"keep"
+    assert main(["decompress", "-f", "--model", str(model_file), str(tmp_path / "s.ecc"), str(tmp_path / "out.wav")]) == 0
+    assert len(read_audio(tmp_path / "out.wav")) == len(clip())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav", "out.wav", "s.ecc"]  # no temporary left
