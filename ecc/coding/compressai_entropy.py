@@ -18,6 +18,8 @@ from .. import ops
 
 # entropy model -> {device: (its buffers, their versions, tables)}
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# entropy model -> (its CPU tables from model_tables, those tables prepared)
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _version(t: torch.Tensor):
@@ -45,6 +47,19 @@ def model_tables(model, device: torch.device) -> tuple[torch.Tensor, torch.Tenso
     tables = tuple(t.to(device=device, dtype=torch.int32).contiguous() for t in (cdf, cdf_length, offset))
     per_device[device] = (buffers, versions, tables)
     return tables
+
+
+def _coding_tables(model, device: torch.device) -> tuple:
+    """The tables arguments of ecc's coding ops for ``model`` on ``device``: on the CPU one
+    :class:`ecc.ops.PreparedTables`, checked and prepared once per ``update()`` (a call then only
+    codes); elsewhere the three tensors of :func:`model_tables`."""
+    tables = model_tables(model, device)
+    if device.type != "cpu":
+        return tables
+    cached = _PREPARED.get(model)
+    if cached is None or cached[0] is not tables:
+        cached = _PREPARED[model] = (tables, ops.prepare_tables(*tables))
+    return (cached[1],)
 
 
 def coding_device(t: torch.Tensor) -> torch.device:
@@ -85,7 +100,7 @@ def compress(model, inputs: torch.Tensor, indexes: torch.Tensor, means: torch.Te
     _check_tables(model)
     device = coding_device(symbols)
     data, sizes = ops.rans_encode(symbols.flatten(1).to(device, torch.int32), indexes.flatten(1).to(device, torch.int32),
-                                  *model_tables(model, device))
+                                  *_coding_tables(model, device))
     return _strings(data, sizes)
 
 
@@ -107,7 +122,7 @@ def decompress(model, strings: list[bytes], indexes: torch.Tensor, dtype: torch.
             raise ValueError("Invalid means parameters")
     device, shape = coding_device(indexes), indexes.size()
     indexes = indexes.flatten(1).to(device, torch.int32)
-    symbols = ops.rans_decode(*_streams(list(strings), device), indexes, *model_tables(model, device))
+    symbols = ops.rans_decode(*_streams(list(strings), device), indexes, *_coding_tables(model, device))
     outputs = symbols.reshape(shape).to(model._quantized_cdf.device)
     return model.dequantize(outputs, means, dtype)
 
