@@ -184,19 +184,21 @@ class SpeechCodec:
         # (file, segment within the file, start, end) of every segment of every file
         pieces = [(i, j, start, end) for i, file_spans in enumerate(spans) for j, (start, end) in enumerate(file_spans)]
         outputs = [torch.empty(header.num_samples) for header, _ in files]  # the segments cover every sample
-        # the segments of one batch share a quality (the gain), a skip threshold and a coder, which
-        # go to the model with the call (the model may be coding for other threads meanwhile)
+        # the segments of one batch share a skip threshold and a coder, which go to the model with
+        # the call (the model may be coding for other threads meanwhile); each row has its file's
+        # quality (files coded with --bitrate each have their own)
         keys_by_setting = defaultdict(list)
         for k, (i, _, _, _) in enumerate(pieces):
             h = files[i][0]
-            keys_by_setting[(h.quality, h.skip_below, h.coder, h.lanes, _shared(h))].append(k)
-        for (quality, skip_below, coder, lanes, shared), keys in keys_by_setting.items():
+            keys_by_setting[(h.skip_below, h.coder, h.lanes, _shared(h))].append(k)
+        for (skip_below, coder, lanes, shared), keys in keys_by_setting.items():
             settings = CoderSettings(coder, lanes or None, shared=shared)
             lengths = [pieces[k][3] - pieces[k][2] for k in keys]
             for batch in self._batches(lengths, progress, "decoding"):
                 batch = [keys[b] for b in batch]
                 length = max(pieces[k][3] - pieces[k][2] for k in batch)
                 segs = [files[i][1][j] for i, j, _, _ in (pieces[k] for k in batch)]
+                quality = torch.tensor([files[pieces[k][0]][0].quality for k in batch])
                 data, sizes = _join_streams(segs)
                 try:
                     x_hat = self.model.decompress((data.to(self.device), sizes), self.model.z_shape(length),

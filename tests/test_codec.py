@@ -104,6 +104,20 @@ def test_speech_codec_batches_segments_and_edge_lengths(model):
     assert len(bitstream.unpack(blobs[3])[1]) == 3  # 3 segments, one stream each
 
 
+def test_files_of_different_qualities_decode_in_one_batch(model, monkeypatch):
+    codec = SpeechCodec(model)
+    waves = [speechlike(0.5, 6), speechlike(0.5, 7), speechlike(0.5, 8)]
+    blobs = [codec.compress(w, q) for w, q in zip(waves, (0.0, 1.0, 1.5))]
+    alone = [codec.decompress(b) for b in blobs]
+    calls = []
+    decompress = model.decompress
+    monkeypatch.setattr(model, "decompress", lambda *a, **k: calls.append(a[2]) or decompress(*a, **k))
+    together = codec.decompress_many(blobs)
+    assert len(calls) == 1 and calls[0].tolist() == [0.0, 1.0, 1.5]  # one row per file, its own quality
+    for a, b in zip(alone, together):
+        assert torch.allclose(a, b, atol=1e-5)
+
+
 def test_speech_codec_interleaved_format(model):
     wave = speechlike(1.5, 6)
     plain = SpeechCodec(model)
