@@ -36,9 +36,11 @@ import subprocess
 import sys
 import time
 import traceback
+import warnings
 import zlib
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from . import bitstream, ops
@@ -254,10 +256,6 @@ class EncoderInputTarget:
         self.codec = SpeechCodec(load_model())
 
     def run(self, rng: random.Random) -> str:
-        import warnings
-
-        import numpy as np
-
         g = np.random.default_rng(rng.getrandbits(63))
         n = rng.choice((0, 1, 639, rng.randint(2, 8000)))
         shape = rng.choice(((n,), (rng.randint(1, 3), n), (n, rng.randint(1, 3)), (1, 1, n), ()))

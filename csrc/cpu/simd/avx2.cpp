@@ -5,7 +5,6 @@
 // expand[m] hands a block of words to the lanes in m in lane order (dispatch.h).
 #include <immintrin.h>
 
-#include <cstddef>
 #include <cstring>
 
 #include "dispatch.h"
@@ -112,11 +111,7 @@ inline void finish_search(__m256i lanes, __m256i r, __m256i row, __m256i cum, __
 template <int V>
 Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32_t lanes, int32_t skip_below,
               const EncodeTables& t, uint32_t* states, uint16_t* words, int64_t capacity, int64_t* word_count) {
-  // EncSymbol is 24 bytes: element e's freq is dword 6e + 2 of the array, its bias dword 6e + 3.
-  static_assert(sizeof(rans64::EncSymbol) == 24 && offsetof(rans64::EncSymbol, freq) == 8 &&
-                offsetof(rans64::EncSymbol, bias) == 12, "EncSymbol layout");
-  const int32_t* freq_base = reinterpret_cast<const int32_t*>(t.symbols) + 2;
-  const int32_t* bias_base = reinterpret_cast<const int32_t*>(t.symbols) + 3;
+  const EncSymbolDwords enc = enc_symbol_dwords(t);  // gathered at dword 6e + 2 (freq), 6e + 3 (bias)
   const __m256i rows = _mm256_set1_epi32(t.num_rows), skip = _mm256_set1_epi32(skip_below);
   const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
   __m256i x[V];
@@ -146,7 +141,7 @@ Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32
       value = _mm256_blendv_epi8(value, max, escape);  // escaped: the escape slot
       // row_start is int64, below 2^31 (gathers_fit): its low dwords are the starts.
       const __m256i start = gather<8>(keep[v], r, t.row_start);
-      slot_index[v] = _mm256_mullo_epi32(_mm256_add_epi32(start, value), _mm256_set1_epi32(6));
+      slot_index[v] = _mm256_mullo_epi32(_mm256_add_epi32(start, value), _mm256_set1_epi32(kEncSymbolDwords));
     }
     if (bad || escaped) {
       uint32_t lane_x[kMaxLanes];
@@ -168,8 +163,8 @@ Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32
     }
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) {
-      const __m256i freq = gather(keep[v], slot_index[v], freq_base);
-      const __m256i bias = gather(keep[v], slot_index[v], bias_base);
+      const __m256i freq = gather(keep[v], slot_index[v], enc.freq);
+      const __m256i bias = gather(keep[v], slot_index[v], enc.bias);
       // Emit when x >= freq << 16, written x > (freq << 16) - 1 so that freq = 2^16 never emits.
       const __m256i limit = _mm256_sub_epi32(_mm256_slli_epi32(freq, 16), one);
       const __m256i emit = _mm256_andnot_si256(ge_epu32(limit, x[v]), keep[v]);

@@ -14,7 +14,6 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cstddef>
 
 #include "dispatch.h"
 
@@ -176,11 +175,7 @@ inline Status encode_bypass(__m512i* x, const __mmask16* escaped, const __m512i*
 template <int V>
 Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32_t lanes, int32_t skip_below,
               const EncodeTables& t, uint32_t* states, uint16_t* words, int64_t capacity, int64_t* word_count) {
-  // EncSymbol is 24 bytes: element e's freq is dword 6e + 2 of the array, its bias dword 6e + 3.
-  static_assert(sizeof(rans64::EncSymbol) == 24 && offsetof(rans64::EncSymbol, freq) == 8 &&
-                offsetof(rans64::EncSymbol, bias) == 12, "EncSymbol layout");
-  const int32_t* freq_base = reinterpret_cast<const int32_t*>(t.symbols) + 2;
-  const int32_t* bias_base = reinterpret_cast<const int32_t*>(t.symbols) + 3;
+  const EncSymbolDwords enc = enc_symbol_dwords(t);  // gathered at dword 6e + 2 (freq), 6e + 3 (bias)
   const __m512i rows = _mm512_set1_epi32(t.num_rows), skip = _mm512_set1_epi32(skip_below);
   const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
   __m512i x[V];
@@ -223,7 +218,7 @@ Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32
       value = _mm512_mask_mov_epi32(value, escape, max);  // escaped: the escape slot
       // row_start is int64, below 2^31 (gathers_fit): its low dwords are the starts.
       const __m512i start = _mm512_mask_i32gather_epi32(zero, keep[v], r, t.row_start, 8);
-      slot_index[v] = _mm512_mullo_epi32(_mm512_add_epi32(start, value), _mm512_set1_epi32(6));
+      slot_index[v] = _mm512_mullo_epi32(_mm512_add_epi32(start, value), _mm512_set1_epi32(kEncSymbolDwords));
     }
     if (bad) {  // the scalar step reports the bad index or symbol
       uint32_t lane_x[kMaxLanes];
@@ -239,8 +234,8 @@ Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32
     }
 #pragma GCC unroll 2
     for (int v = 0; v < V; ++v) {
-      const __m512i freq = gather(keep[v], slot_index[v], freq_base);
-      const __m512i bias = gather(keep[v], slot_index[v], bias_base);
+      const __m512i freq = gather(keep[v], slot_index[v], enc.freq);
+      const __m512i bias = gather(keep[v], slot_index[v], enc.bias);
       // Emit when x >= freq << 16, written x > (freq << 16) - 1 so that freq = 2^16 never emits.
       const __m512i limit = _mm512_sub_epi32(_mm512_slli_epi32(freq, 16), one);
       if (!emit_words(x[v], _mm512_mask_cmpgt_epu32_mask(keep[v], x[v], limit), words, capacity, &w)) {

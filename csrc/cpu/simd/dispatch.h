@@ -10,6 +10,7 @@
 // call, so a test or benchmark can switch it; a path the CPU lacks is an error).
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../../common/interleaved_stream.h"
@@ -41,6 +42,21 @@ Kernels interleaved_kernels();
 
 // "scalar", "avx2" or "avx512": the path interleaved_kernels() picks now.
 const char* path_name(Path path);
+
+// The EncSymbol fields the encode kernels gather, as int32 arrays indexed in dwords: EncSymbol is
+// 24 bytes, so element e's freq is dword 6e + 2 of t.symbols and its bias dword 6e + 3.
+constexpr int32_t kEncSymbolDwords = sizeof(rans64::EncSymbol) / 4;  // the gather index of element e is 6e
+struct EncSymbolDwords {
+  const int32_t* freq;
+  const int32_t* bias;
+};
+inline EncSymbolDwords enc_symbol_dwords(const EncodeTables& t) {
+  static_assert(sizeof(rans64::EncSymbol) == 24 && offsetof(rans64::EncSymbol, freq) == 8 &&
+                    offsetof(rans64::EncSymbol, bias) == 12,
+                "EncSymbol layout");
+  const int32_t* base = reinterpret_cast<const int32_t*>(t.symbols);
+  return {base + 2, base + 3};
+}
 
 // The kernels index their tables with 32-bit gather offsets; tables too large for that (far
 // beyond CompressAI's) take the scalar path.
