@@ -3,6 +3,7 @@ PESQ-WB and STOI per quality and packet size, STOI under random packet loss, the
 real-time factors on one thread (process CPU time, so other load on the machine does not count), and the non-streaming model on the same clips.
 
     python benchmarks/stream_rd.py [--model ecc/weights/ecc-stream.pt] [--clips 11] [--qualities 1,2,3]
+    python benchmarks/stream_rd.py --only coders --clips 3 --qualities 1,2   # packet bytes per stream format
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import numpy as np
 import torch
 
 from ecc.audio import SAMPLE_RATE, read_audio
+from ecc.entropy import CoderSettings
 from ecc.eval.data import rd_clips
 from ecc.eval.metrics import score
 from ecc.model import CausalECC
 from ecc.model.weights import load_model
 from ecc.speech_codec import SpeechCodec
 from ecc.streaming import StreamDecoder, StreamEncoder, streaming_model
+from ecc.streaming.packet import unpack
 
 
 def with_packet_frames(model: CausalECC, frames: int) -> CausalECC:
@@ -76,7 +79,8 @@ def main():
     parser.add_argument("--clips", type=int, default=11, help="every 3rd of the 33 RD clips: 11")
     parser.add_argument("--qualities", default="1,2,3")
     parser.add_argument("--frames", default="2,4", help="packet sizes (latent frames) for the RD rows")
-    parser.add_argument("--only", choices=["stream", "baseline"], help="only the streaming or the non-streaming rows")
+    parser.add_argument("--only", choices=["stream", "baseline", "coders"],
+                        help="only the streaming or the non-streaming rows, or the packet bytes per stream format")
     args = parser.parse_args()
     torch.set_num_threads(1)
     model = streaming_model(args.model)
@@ -85,6 +89,9 @@ def main():
     seconds = sum(len(w) for w in waves) / SAMPLE_RATE
     print(f"model {model.model_id}, {len(waves)} clips, {seconds:.1f} s, torch {torch.__version__}, 1 thread")
     qualities = [float(q) for q in args.qualities.split(",")]
+    if args.only == "coders":
+        coder_rows(model, waves, seconds, qualities)
+        return
     if args.only != "baseline":
         streaming_rows(model, waves, seconds, qualities, [int(f) for f in args.frames.split(",")])
     if args.only != "stream":
@@ -121,6 +128,28 @@ def streaming_rows(model, waves, seconds, qualities, packet_frames):
     print("\nbatched serving (one thread): | streams in a batch | real-time streams sustained |")
     for streams in (1, 16, 64):
         print(f"| {streams} | {batched(model, streams):.1f} |", flush=True)
+
+
+def coder_rows(model, waves, seconds, qualities):
+    """The same packets with each shared-stream format as the payload's coder: bytes per packet
+    (whole packet and payload alone) and kbps; every stream decodes to the same samples."""
+    print("| quality | coder | packets | bytes/packet | payload bytes/packet | kbps |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for q in qualities:
+        decoded = {}
+        for fmt in ("compressai", "compact"):
+            sizes, payloads, out = [], [], []
+            for w in waves:
+                encoder, decoder = StreamEncoder(model, quality=q), StreamDecoder(model)
+                encoder.coder = decoder.coder = CoderSettings(format=fmt)
+                packets = encoder.push(w) + encoder.flush()
+                sizes += map(len, packets)
+                payloads += (len(unpack(p).payload) for p in packets)
+                out.append(np.concatenate([decoder.push(p) for p in packets] + [decoder.flush()]))
+            decoded[fmt] = out
+            print(f"| {q:g} | {fmt} | {len(sizes)} | {np.mean(sizes):.2f} | {np.mean(payloads):.2f} | "
+                  f"{8 * sum(sizes) / seconds / 1000:.3f} |", flush=True)
+        assert all(np.array_equal(a, b) for a, b in zip(decoded["compressai"], decoded["compact"]))
 
 
 def baseline_rows(waves, seconds):

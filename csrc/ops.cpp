@@ -38,6 +38,17 @@ TORCH_LIBRARY(ecc, m) {
   m.def(
       "rans_decode_interleaved(Tensor data, Tensor sizes, Tensor indexes, Tensor cdf, "
       "Tensor cdf_length, Tensor offset, int skip_below) -> Tensor");
+  // The `compact` format (docs/format.md): rans_encode / rans_decode / rans_decode_part's contract
+  // for one rans32 chain per stream with a 3- or 4-byte flush and no header (short streams).
+  m.def(
+      "rans_encode_compact(Tensor symbols, Tensor indexes, Tensor cdf, Tensor cdf_length, Tensor offset, "
+      "int skip_below) -> (Tensor data, Tensor sizes)");
+  m.def(
+      "rans_decode_compact(Tensor data, Tensor sizes, Tensor indexes, Tensor cdf, Tensor cdf_length, "
+      "Tensor offset, int skip_below) -> Tensor");
+  m.def(
+      "rans_decode_part_compact(Tensor data, Tensor sizes, Tensor state, Tensor indexes, Tensor cdf, "
+      "Tensor cdf_length, Tensor offset, int skip_below, bool finish) -> (Tensor symbols, Tensor state)");
   // Prepared tables (prepared_tables.h): cdf, cdf_length, offset checked once and their coder
   // tables built, as one list on the tables' device. Each coding op has a `.prepared` overload
   // taking it in place of the three tensors (the default overloads prepare per call).
@@ -53,6 +64,15 @@ TORCH_LIBRARY(ecc, m) {
   m.def(
       "rans_decode_interleaved.prepared(Tensor data, Tensor sizes, Tensor indexes, Tensor[] tables, int skip_below) "
       "-> Tensor");
+  m.def(
+      "rans_encode_compact.prepared(Tensor symbols, Tensor indexes, Tensor[] tables, int skip_below) -> "
+      "(Tensor data, Tensor sizes)");
+  m.def(
+      "rans_decode_compact.prepared(Tensor data, Tensor sizes, Tensor indexes, Tensor[] tables, int skip_below) -> "
+      "Tensor");
+  m.def(
+      "rans_decode_part_compact.prepared(Tensor data, Tensor sizes, Tensor state, Tensor indexes, Tensor[] tables, "
+      "int skip_below, bool finish) -> (Tensor symbols, Tensor state)");
   // The zero-sync API (docs/format.md): nothing is read back to the host and nothing raises for a
   // stream. Encoders write stream b to the first sizes[b] bytes of row b of `padded` (B, max_bytes)
   // uint8, max_bytes a bound from (B, N) alone; status (B,) int32 is 0 or the stream's error code

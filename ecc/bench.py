@@ -74,6 +74,9 @@ def _ecc_coders(w: Workload, device: str) -> list[Coder]:
     tables = tuple(t.to(device) for t in w.tables)
     coders = []
     for fmt in ops.FORMATS:
+        if fmt == "compact" and device != "cpu":  # CPU-only
+            continue
+
         def encode(fmt=fmt):
             return ops.rans_encode(sym, idx, *tables, skip_below=w.skip_below, format=fmt)
 

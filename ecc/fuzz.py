@@ -10,7 +10,7 @@ its batch. A case is a pure function of (seed, target, case number), so any fail
     python -m ecc.fuzz --replay container:4711 --seed 1  # one case, in this process, traceback
 
 Targets:
-    decode      rans_decode (both formats) and rans_decode_part on random and mutated streams,
+    decode      rans_decode (every format) and rans_decode_part (`compressai`, `compact`) on random and mutated streams,
                 sizes (negative, huge, wrapping int64 sums), indexes, skip thresholds, decoder
                 states and argument dtypes; intact streams must decode to what was encoded.
                 Documented: RuntimeError (the ops), ValueError (the wrappers' argument checks).
@@ -61,7 +61,7 @@ class DecodeTarget:
 
     def run(self, rng: random.Random) -> str:
         g = torch.Generator().manual_seed(rng.getrandbits(63))
-        fmt = rng.choice(("compressai", "interleaved", "part"))
+        fmt = rng.choice(("compressai", "interleaved", "compact", "part", "compact part"))
         b, n = rng.randint(1, 4), rng.choice((0, 1, rng.randint(2, 64), rng.randint(65, 3000)))
         indexes = torch.randint(0, self.rows, (b, n), generator=g, dtype=torch.int32)
         symbols = torch.randint(-12, 13, (b, n), generator=g, dtype=torch.int32)
@@ -71,7 +71,7 @@ class DecodeTarget:
         extra = {}
         if fmt == "interleaved":
             extra = {"lanes": rng.choice((None, 1, 4, 8, 16, 32)), "chunk_size": rng.choice((32, 64, 1024, 1 << 16))}
-        coded_as = "interleaved" if fmt == "interleaved" else "compressai"
+        coded_as = fmt if fmt in ops.FORMATS else "compact" if fmt == "compact part" else "compressai"
         data, sizes = ops.rans_encode(symbols, indexes, *self.tables, skip, coded_as, **extra)
 
         kind = rng.randrange(8)
@@ -110,11 +110,12 @@ class DecodeTarget:
             data, sizes, indexes = rng.choice(((data.to(torch.int8), sizes, indexes), (data, sizes.int(), indexes),
                                                (data, sizes, indexes.long()), (data, sizes[:-1], indexes),
                                                (data.reshape(1, -1), sizes, indexes), (data, sizes, indexes.t())))
-        random_state = fmt == "part" and rng.random() < 0.2
-        if fmt == "part":
-            out = self._decode_in_parts(rng, g, data, sizes, indexes, skip, random_state)
+        in_parts = fmt.endswith("part")
+        random_state = in_parts and rng.random() < 0.2
+        if in_parts:
+            out = self._decode_in_parts(rng, g, data, sizes, indexes, skip, random_state, coded_as)
         else:
-            out = ops.rans_decode(data, sizes, indexes, *self.tables, skip, fmt)
+            out = ops.rans_decode(data, sizes, indexes, *self.tables, skip, coded_as)
         if out.shape != indexes.shape:
             raise AssertionError(f"decoded shape {tuple(out.shape)} for indexes {tuple(indexes.shape)}")
         if kind == 0 and not random_state:  # intact streams decode to what was encoded, skipped elements to 0
@@ -123,7 +124,7 @@ class DecodeTarget:
                 raise AssertionError("an intact stream decoded to other symbols")
         return "decoded"
 
-    def _decode_in_parts(self, rng, g, data, sizes, indexes, skip, random_state):
+    def _decode_in_parts(self, rng, g, data, sizes, indexes, skip, random_state, format):
         """rans_decode_part over random cuts of the elements; random_state starts from a random
         (x, bytes read) per stream instead of zeros."""
         n = indexes.shape[-1]
@@ -131,12 +132,12 @@ class DecodeTarget:
         state = None
         if random_state:
             state = torch.stack([torch.randint(-(2**63), 2**63 - 1, (len(sizes),), generator=g),
-                                 torch.tensor([rng.choice((0, 4, 8, 12, -4, 2**62, rng.randint(0, 64)))
+                                 torch.tensor([rng.choice((0, 3, 4, 8, 12, -4, 2**62, rng.randint(0, 64)))
                                                for _ in range(len(sizes))])], dim=1)
         parts = []
         for start, end in zip([0, *cuts], [*cuts, n]):
             part, state = ops.rans_decode_part(data, sizes, state, indexes[..., start:end].contiguous(), *self.tables,
-                                               skip, finish=end == n and rng.random() < 0.8)
+                                               skip, finish=end == n and rng.random() < 0.8, format=format)
             parts.append(part)
         return torch.cat(parts, dim=-1)
 

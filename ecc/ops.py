@@ -214,7 +214,7 @@ def _prepared(cdf, cdf_length, offset) -> PreparedTables:
 # --- rans_encode ----------------------------------------------------------------------------------
 
 
-FORMATS = ("compressai", "interleaved")
+FORMATS = ("compressai", "interleaved", "compact")
 DEFAULT_CHUNK_SIZE = 1 << 16
 
 
@@ -235,6 +235,8 @@ def rans_encode(
     CompressAI's ``RansEncoder().encode_with_indexes(symbols[b], indexes[b], cdf, cdf_length,
     offset)``. ``format="interleaved"``: the fast GPU format, ``lanes`` rANS states per chunk of
     ``chunk_size`` elements (a power of two); ``lanes=None`` picks 1-32 from the chunk length.
+    ``format="compact"``: the `compressai` format's contract (decodable in parts) with a 3- or
+    4-byte flush and no header, for short streams; CPU only.
 
     Args:
         symbols: (B, N) or (N,) int32 values to code.
@@ -250,6 +252,7 @@ def rans_encode(
     symbols, indexes = _as_streams(symbols).contiguous(), _as_streams(indexes).contiguous()
     _check_device(symbols, indexes)
     prepared = isinstance(tables, PreparedTables)
+    _check_compact_device(format, symbols, tables)
     if _check_format(format) == "interleaved":
         if prepared:
             return torch.ops.ecc.rans_encode_interleaved.prepared(symbols, indexes, tables.tensors, skip_below,
@@ -257,9 +260,10 @@ def rans_encode(
         return torch.ops.ecc.rans_encode_interleaved.default(symbols, indexes, *tables, skip_below, lanes or 0, chunk_size)
     if lanes is not None or chunk_size != DEFAULT_CHUNK_SIZE:
         raise ValueError("lanes and chunk_size apply to format='interleaved' only")
+    encode = torch.ops.ecc.rans_encode_compact if format == "compact" else torch.ops.ecc.rans_encode
     if prepared:
-        return torch.ops.ecc.rans_encode.prepared(symbols, indexes, tables.tensors, skip_below)
-    return torch.ops.ecc.rans_encode.default(symbols, indexes, *tables, skip_below)
+        return encode.prepared(symbols, indexes, tables.tensors, skip_below)
+    return encode.default(symbols, indexes, *tables, skip_below)
 
 
 def _encoded_like(symbols):
@@ -280,6 +284,11 @@ def _(symbols, indexes, cdf, cdf_length, offset, skip_below, lanes, chunk_size):
     return _encoded_like(symbols)
 
 
+@torch.library.register_fake("ecc::rans_encode_compact")
+def _(symbols, indexes, cdf, cdf_length, offset, skip_below):
+    return _encoded_like(symbols)
+
+
 @torch.library.register_fake("ecc::rans_encode.prepared")
 def _(symbols, indexes, tables, skip_below):
     return _encoded_like(symbols)
@@ -287,6 +296,11 @@ def _(symbols, indexes, tables, skip_below):
 
 @torch.library.register_fake("ecc::rans_encode_interleaved.prepared")
 def _(symbols, indexes, tables, skip_below, lanes, chunk_size):
+    return _encoded_like(symbols)
+
+
+@torch.library.register_fake("ecc::rans_encode_compact.prepared")
+def _(symbols, indexes, tables, skip_below):
     return _encoded_like(symbols)
 
 
@@ -320,7 +334,9 @@ def rans_decode(
     tables = _prepared_or_tensors(cdf, cdf_length, offset)
     args = (data.contiguous(), sizes.reshape(-1).contiguous(), _as_streams(indexes).contiguous())
     _check_device(*args)
-    decode = torch.ops.ecc.rans_decode_interleaved if _check_format(format) == "interleaved" else torch.ops.ecc.rans_decode
+    _check_compact_device(format, data, tables)
+    decode = {"compressai": torch.ops.ecc.rans_decode, "interleaved": torch.ops.ecc.rans_decode_interleaved,
+              "compact": torch.ops.ecc.rans_decode_compact}[_check_format(format)]
     if isinstance(tables, PreparedTables):
         out = decode.prepared(*args, tables.tensors, skip_below)
     else:
@@ -338,12 +354,22 @@ def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
     return torch.empty_like(indexes)
 
 
+@torch.library.register_fake("ecc::rans_decode_compact")
+def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
+    return torch.empty_like(indexes)
+
+
 @torch.library.register_fake("ecc::rans_decode.prepared")
 def _(data, sizes, indexes, tables, skip_below):
     return torch.empty_like(indexes)
 
 
 @torch.library.register_fake("ecc::rans_decode_interleaved.prepared")
+def _(data, sizes, indexes, tables, skip_below):
+    return torch.empty_like(indexes)
+
+
+@torch.library.register_fake("ecc::rans_decode_compact.prepared")
 def _(data, sizes, indexes, tables, skip_below):
     return torch.empty_like(indexes)
 
@@ -358,8 +384,9 @@ def rans_decode_part(
     offset: torch.Tensor | None = None,
     skip_below: int = -1,
     finish: bool = False,
+    format: str = "compressai",
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Decode `compressai`-format streams in parts, as CompressAI's ``RansDecoder.set_stream`` +
+    """Decode `compressai`- or `compact`-format streams in parts, as CompressAI's ``RansDecoder.set_stream`` +
     ``decode_stream``: each call decodes the next N elements of every stream, so a later part's
     indexes and tables may depend on what an earlier part decoded. The parts of one stream may
     use different tables; the stream is the encoding of all parts' elements in order.
@@ -371,6 +398,7 @@ def rans_decode_part(
         cdf, cdf_length, offset, skip_below: this part's tables (or one :class:`PreparedTables`)
             and entropy skip.
         finish: check that the streams end after this part (their final state, every byte read).
+        format: "compressai" or "compact" (`interleaved` streams cannot be read in parts).
     Returns:
         (symbols (B, N) int32, state (B, 2) int64 after them: per stream the rANS state and the
         bytes read).
@@ -383,9 +411,14 @@ def rans_decode_part(
         state = torch.zeros(indexes.shape[0], 2, dtype=torch.int64, device=indexes.device)
     args = (data.contiguous(), sizes.reshape(-1).contiguous(), state.contiguous(), indexes)
     _check_device(*args)
+    if _check_format(format) == "interleaved":
+        raise ValueError("rans_decode_part reads format 'compressai' or 'compact'; an `interleaved` stream "
+                         "cannot be decoded in parts (use rans_decode)")
+    _check_compact_device(format, data, tables)
+    decode = torch.ops.ecc.rans_decode_part_compact if format == "compact" else torch.ops.ecc.rans_decode_part
     if isinstance(tables, PreparedTables):
-        return torch.ops.ecc.rans_decode_part.prepared(*args, tables.tensors, skip_below, finish)
-    return torch.ops.ecc.rans_decode_part.default(*args, *tables, skip_below, finish)
+        return decode.prepared(*args, tables.tensors, skip_below, finish)
+    return decode.default(*args, *tables, skip_below, finish)
 
 
 @torch.library.register_fake("ecc::rans_decode_part")
@@ -394,6 +427,16 @@ def _(data, sizes, state, indexes, cdf, cdf_length, offset, skip_below, finish):
 
 
 @torch.library.register_fake("ecc::rans_decode_part.prepared")
+def _(data, sizes, state, indexes, tables, skip_below, finish):
+    return torch.empty_like(indexes), torch.empty_like(state)
+
+
+@torch.library.register_fake("ecc::rans_decode_part_compact")
+def _(data, sizes, state, indexes, cdf, cdf_length, offset, skip_below, finish):
+    return torch.empty_like(indexes), torch.empty_like(state)
+
+
+@torch.library.register_fake("ecc::rans_decode_part_compact.prepared")
 def _(data, sizes, state, indexes, tables, skip_below, finish):
     return torch.empty_like(indexes), torch.empty_like(state)
 
@@ -424,7 +467,7 @@ def rans_encode_padded(
     """
     symbols, indexes = _as_streams(symbols).contiguous(), _as_streams(indexes).contiguous()
     _check_device(symbols, indexes)
-    if _check_format(format) == "interleaved":
+    if _check_padded_format(format) == "interleaved":
         return torch.ops.ecc.rans_encode_interleaved_padded(symbols, indexes, tables.tensors, skip_below, lanes or 0,
                                                             chunk_size)
     if lanes is not None or chunk_size != 0:
@@ -467,7 +510,7 @@ def rans_decode_padded(
     """
     args = (padded.contiguous(), sizes.reshape(-1).contiguous(), _as_streams(indexes).contiguous())
     _check_device(*args)
-    decode = (torch.ops.ecc.rans_decode_interleaved_padded if _check_format(format) == "interleaved"
+    decode = (torch.ops.ecc.rans_decode_interleaved_padded if _check_padded_format(format) == "interleaved"
               else torch.ops.ecc.rans_decode_padded)
     return decode(*args, tables.tensors, skip_below)
 
@@ -511,6 +554,23 @@ def _check_format(format: str) -> str:
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
     return format
+
+
+def _check_padded_format(format: str) -> str:
+    if _check_format(format) == "compact":
+        raise ValueError("the zero-sync (padded) API codes format 'compressai' or 'interleaved'; "
+                         "code `compact` streams with rans_encode / rans_decode")
+    return format
+
+
+def _check_compact_device(format: str, data: torch.Tensor, tables) -> None:
+    """The `compact` format has CPU kernels only: a clear error instead of the dispatcher's."""
+    if format != "compact":
+        return
+    for device in (data.device, tables.device if isinstance(tables, PreparedTables) else tables[0].device):
+        if device.type != "cpu":
+            raise RuntimeError(f"format='compact' is CPU-only (ecc has no {device.type} kernels for it): move the "
+                               "tensors and tables to the CPU, or use format='compressai'")
 
 
 def _as_streams(t: torch.Tensor) -> torch.Tensor:

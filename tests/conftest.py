@@ -27,3 +27,16 @@ def compressai():
         if os.environ.get("CI"):
             raise
         pytest.skip(f"compressai is not importable: {e}")
+
+
+def lists(tables):
+    """Tables (or any tensors) as nested lists, for the pure-Python reference coders."""
+    return [t.tolist() for t in tables]
+
+
+def with_escapes(symbols):
+    """symbols with some values moved past any table row: escapes coded as bypass nibbles."""
+    symbols = symbols.clone()
+    symbols[..., ::13] += 300
+    symbols[..., ::31] -= 70000
+    return symbols

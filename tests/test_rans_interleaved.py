@@ -9,16 +9,7 @@ from ecc.coding import ideal_bits, reference
 from ecc.coding import reference_interleaved as ri
 from ecc.testing import gaussian_latent
 
-
-def lists(tables):
-    return [t.tolist() for t in tables]
-
-
-def with_escapes(symbols):
-    symbols = symbols.clone()
-    symbols[..., ::13] += 300
-    symbols[..., ::31] -= 70000
-    return symbols
+from conftest import lists, with_escapes
 
 
 @pytest.mark.parametrize("lanes", [1, 4, 8, 16, 32, None])

@@ -49,13 +49,14 @@ static_assert(sizeof(DecodePosition) == 16, "DecodePosition must be two 64-bit w
 // the 2-word flush and one word of slack.
 ECC_HOST_DEVICE int64_t max_words(int64_t n) { return (n * 53 + 31) / 32 + 3; }
 
-// Encodes elements [0, n) of one stream into the words just below `end` (never below `begin`).
-// On kOk, *first points at the first byte of the stream, which ends at `end`.
-ECC_HOST_DEVICE Status encode_stream(const int32_t* symbols, const int32_t* indexes, int64_t n,
-                                     int32_t skip_below, const EncodeTables& t, uint32_t* begin,
-                                     uint32_t* end, uint32_t** first) {
-  rans64::WordWriter w{end, begin, false};
-  uint64_t x = rans64::kLower;
+// The element walk of a one-chain stream format (this one and compact_stream.h), over a coder C:
+//   encoders  c.put(const rans64::EncSymbol&), c.put_bits(value < 16)   (they record overflow)
+//   decoders  c.cum() (x mod 2^16), c.advance(start, freq), c.get_bits(), c.overrun()
+// put_elements puts elements n-1 .. 0, each as nibbles (last first), count, slot; get_elements
+// reads elements 0 .. n-1 as slot, count, nibbles, writing out[0, n).
+template <class C>
+ECC_HOST_DEVICE Status put_elements(C& c, const int32_t* symbols, const int32_t* indexes, int64_t n,
+                                    int32_t skip_below, const EncodeTables& t) {
   for (int64_t i = n - 1; i >= 0; --i) {
     const int32_t r = indexes[i];
     if (r < 0 || r >= t.num_rows) return kBadIndex;
@@ -63,16 +64,71 @@ ECC_HOST_DEVICE Status encode_stream(const int32_t* symbols, const int32_t* inde
     escape::Mapped m;
     if (!escape::map_symbol(symbols[i], t.offset[r], t.cdf_length[r] - 2, m)) return kSymbolOutOfRange;
     if (m.escaped) {
-      for (uint32_t j = m.nibbles; j-- > 0;) {
-        rans64::enc_put_bits(x, w, (m.raw >> (j * escape::kBypassBits)) & escape::kBypassMask);
-      }
-      rans64::enc_put_bits(x, w, m.nibbles);
+      for (uint32_t j = m.nibbles; j-- > 0;) c.put_bits((m.raw >> (j * escape::kBypassBits)) & escape::kBypassMask);
+      c.put_bits(m.nibbles);
     }
-    rans64::enc_put(x, w, t.symbols[t.row_start[r] + m.slot]);
+    c.put(t.symbols[t.row_start[r] + m.slot]);
   }
-  rans64::enc_flush(x, w);
-  *first = w.ptr;
-  return w.overflow ? kOutputOverflow : kOk;
+  return kOk;
+}
+
+template <class C>
+ECC_HOST_DEVICE Status get_elements(C& c, const int32_t* indexes, int64_t n, int32_t skip_below,
+                                    const DecodeTables& t, int32_t* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t r = indexes[i];
+    if (r < 0 || r >= t.num_rows) return kBadIndex;
+    if (r < skip_below) {
+      out[i] = 0;
+      continue;
+    }
+    const int32_t* row = t.cdf + r * t.cdf_stride;
+    const int32_t max = t.cdf_length[r] - 2;
+    const int32_t s = find_slot(row, max + 2, t.lut + r * kLutSize, c.cum());
+    c.advance(row[s], row[s + 1] - row[s]);
+    int32_t symbol = 0;
+    if (s < max && !escape::unmap_slot(s, t.offset[r], symbol)) return kCorrupt;
+    if (s == max) {
+      const uint32_t count = c.get_bits();
+      if (count > escape::kMaxNibbles) return kCorrupt;
+      uint32_t raw = 0;
+      for (uint32_t j = 0; j < count; ++j) raw |= c.get_bits() << (j * escape::kBypassBits);
+      if (!escape::unmap_escaped(raw, t.offset[r], max, symbol)) return kCorrupt;
+    }
+    if (c.overrun()) return kTruncated;
+    out[i] = symbol;
+  }
+  return c.overrun() ? kTruncated : kOk;
+}
+
+// This format's coder for the walk: the rans64 state and its word writer / reader.
+struct Encoder {
+  uint64_t x;
+  rans64::WordWriter w;
+  ECC_HOST_DEVICE void put(const rans64::EncSymbol& s) { rans64::enc_put(x, w, s); }
+  ECC_HOST_DEVICE void put_bits(uint32_t value) { rans64::enc_put_bits(x, w, value); }
+};
+
+struct Decoder {
+  uint64_t x;
+  rans64::WordReader r;
+  ECC_HOST_DEVICE uint32_t cum() const { return static_cast<uint32_t>(x) & ((1u << rans64::kPrecision) - 1); }
+  ECC_HOST_DEVICE void advance(uint32_t start, uint32_t freq) { rans64::dec_advance(x, r, start, freq); }
+  ECC_HOST_DEVICE uint32_t get_bits() { return rans64::dec_get_bits(x, r); }
+  ECC_HOST_DEVICE bool overrun() const { return r.overrun; }
+};
+
+// Encodes elements [0, n) of one stream into the words just below `end` (never below `begin`).
+// On kOk, *first points at the first byte of the stream, which ends at `end`.
+ECC_HOST_DEVICE Status encode_stream(const int32_t* symbols, const int32_t* indexes, int64_t n,
+                                     int32_t skip_below, const EncodeTables& t, uint32_t* begin,
+                                     uint32_t* end, uint32_t** first) {
+  Encoder c{rans64::kLower, {end, begin, false}};
+  const Status s = put_elements(c, symbols, indexes, n, skip_below, t);
+  if (s != kOk) return s;
+  rans64::enc_flush(c.x, c.w);
+  *first = c.w.ptr;
+  return c.w.overflow ? kOutputOverflow : kOk;
 }
 
 // encode_stream into a padded row of `capacity` words (max_words(n)), moved to the row's start:
@@ -104,38 +160,13 @@ ECC_HOST_DEVICE Status decode_part(const uint8_t* data, int64_t size, DecodePosi
               : at->pos != 0) {
     return kBadState;
   }
-  rans64::WordReader reader{data + at->pos, data + size, false};
-  uint64_t x = started ? at->x : rans64::dec_init(reader);
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t r = indexes[i];
-    if (r < 0 || r >= t.num_rows) return kBadIndex;
-    if (r < skip_below) {
-      out[i] = 0;
-      continue;
-    }
-    const int32_t* row = t.cdf + r * t.cdf_stride;
-    const int32_t max = t.cdf_length[r] - 2;
-    const uint32_t cum = static_cast<uint32_t>(x) & ((1u << rans64::kPrecision) - 1);
-    const int32_t s = find_slot(row, max + 2, t.lut + r * kLutSize, cum);
-    rans64::dec_advance(x, reader, row[s], row[s + 1] - row[s]);
-    int32_t symbol = 0;
-    if (s < max && !escape::unmap_slot(s, t.offset[r], symbol)) return kCorrupt;
-    if (s == max) {
-      const uint32_t count = rans64::dec_get_bits(x, reader);
-      if (count > escape::kMaxNibbles) return kCorrupt;
-      uint32_t raw = 0;
-      for (uint32_t j = 0; j < count; ++j) {
-        raw |= rans64::dec_get_bits(x, reader) << (j * escape::kBypassBits);
-      }
-      if (!escape::unmap_escaped(raw, t.offset[r], max, symbol)) return kCorrupt;
-    }
-    if (reader.overrun) return kTruncated;
-    out[i] = symbol;
-  }
-  if (reader.overrun) return kTruncated;
-  at->x = x;
-  at->pos = reader.ptr - data;
-  if (finish && (x != rans64::kLower || reader.ptr != reader.end)) return kCorrupt;
+  Decoder c{0, {data + at->pos, data + size, false}};
+  c.x = started ? at->x : rans64::dec_init(c.r);
+  const Status s = get_elements(c, indexes, n, skip_below, t, out);
+  if (s != kOk) return s;
+  at->x = c.x;
+  at->pos = c.r.ptr - data;
+  if (finish && (c.x != rans64::kLower || c.r.ptr != c.r.end)) return kCorrupt;
   return kOk;
 }
 

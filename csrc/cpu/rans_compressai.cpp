@@ -1,7 +1,9 @@
-// CPU implementation of the `compressai`-format ops (rans_encode, rans_decode, rans_decode_part,
-// their `.prepared` overloads, rans_encode_padded, rans_decode_padded): the per-stream procedures
-// of common/compressai_stream.h, threaded over streams. Every encoder writes the padded form
-// first; the flat ops then check the statuses and compact it.
+// CPU implementation of the one-chain formats' ops: `compressai` (rans_encode, rans_decode,
+// rans_decode_part, their `.prepared` overloads, rans_encode_padded, rans_decode_padded) and
+// `compact` (rans_encode_compact, rans_decode_compact, rans_decode_part_compact and their
+// `.prepared` overloads): the per-stream procedures of common/compressai_stream.h and
+// common/compact_stream.h, threaded over streams, written once over a Format (below). Every
+// encoder writes the padded form first; the flat ops then check the statuses and compact it.
 #include <ATen/Parallel.h>
 #include <torch/library.h>
 
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "../checks.h"
+#include "../common/compact_stream.h"
 #include "../common/compressai_stream.h"
 #include "../common/streams.h"
 #include "../decode_ops.h"
@@ -18,19 +21,44 @@
 namespace ecc {
 namespace {
 
-using namespace compressai_stream;
+using compressai_stream::DecodePosition;
+using compressai_stream::kBadSize;
 
-// symbols, indexes (B, N) int32 (checked) -> (padded (B, 4 max_words(N)) uint8, sizes (B,) int64,
-// status (B,) int32).
+// A one-chain stream format: its op names, its worst-case bytes per stream of n elements, its
+// encoder into a padded row (stream at the row's start) and its resumable decoder.
+struct Compressai : CompressaiOpNames {
+  static constexpr const char* kEncode = "rans_encode";
+  static int64_t max_bytes(int64_t n) { return 4 * compressai_stream::max_words(n); }
+  static int32_t encode_row(const int32_t* symbols, const int32_t* indexes, int64_t n, int32_t skip_below,
+                            const EncodeTables& t, uint8_t* row, int64_t capacity, int64_t* size) {
+    // rows are whole words apart in a fresh tensor: 4-byte aligned
+    return compressai_stream::encode_stream_to_row(symbols, indexes, n, skip_below, t, reinterpret_cast<uint32_t*>(row),
+                                                   capacity / 4, size);
+  }
+  static constexpr auto& decode_part = compressai_stream::decode_part;
+};
+
+struct Compact {
+  static constexpr const char* kEncode = "rans_encode_compact";
+  static constexpr const char* kDecode = "rans_decode_compact";
+  static constexpr const char* kDecodePart = "rans_decode_part_compact";
+  static constexpr auto& max_bytes = compact_stream::max_bytes;
+  static constexpr auto& encode_row = compact_stream::encode_stream_to_row;
+  static constexpr auto& decode_part = compact_stream::decode_part;
+};
+
+// symbols, indexes (B, N) int32 (checked) -> (padded (B, Format::max_bytes(N)) uint8, sizes (B,)
+// int64, status (B,) int32).
+template <class Format>
 std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& symbols, const at::Tensor& indexes,
                                                              const TableViews& tables, int64_t skip_below) {
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
-  const int64_t capacity = max_words(n);  // words per stream
+  const int64_t capacity = Format::max_bytes(n);
   const at::TensorOptions options = symbols.options();
-  at::Tensor padded = at::zeros({num_streams, capacity * 4}, options.dtype(at::kByte));  // deterministic padding
+  at::Tensor padded = at::zeros({num_streams, capacity}, options.dtype(at::kByte));  // deterministic padding
   at::Tensor sizes = at::empty({num_streams}, options.dtype(at::kLong));
   at::Tensor status = at::empty({num_streams}, options.dtype(at::kInt));
-  uint32_t* words = reinterpret_cast<uint32_t*>(padded.data_ptr<uint8_t>());
+  uint8_t* rows = padded.data_ptr<uint8_t>();
   int64_t* size = sizes.data_ptr<int64_t>();
   int32_t* stat = status.data_ptr<int32_t>();
   const int32_t* sym = symbols.data_ptr<int32_t>();
@@ -38,34 +66,38 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& s
   const int32_t skip = clamp_skip_below(skip_below);
   at::parallel_for(0, num_streams, 1, [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; ++b) {
-      stat[b] = encode_stream_to_row(sym + b * n, idx + b * n, n, skip, tables.enc, words + b * capacity, capacity,
-                                     size + b);
+      stat[b] = Format::encode_row(sym + b * n, idx + b * n, n, skip, tables.enc, rows + b * capacity, capacity,
+                                   size + b);
     }
   });
   return {padded, sizes, status};
 }
 
+template <class Format>
 std::tuple<at::Tensor, at::Tensor> encode_flat(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
                                                const TableViews& tables, int64_t skip_below) {
-  const auto [padded, sizes, status] = encode_padded(symbols, indexes, tables, skip_below);
+  at::Tensor padded, sizes, status;
+  std::tie(padded, sizes, status) = encode_padded<Format>(symbols, indexes, tables, skip_below);
   check_stream_status(op, status.data_ptr<int32_t>(), status.size(0), tables.enc.num_rows);
   return {compact_streams_cpu(op, padded, sizes), sizes};
 }
 
+template <class Format>
 std::tuple<at::Tensor, at::Tensor> rans_encode_cpu(const at::Tensor& symbols, const at::Tensor& indexes,
                                                    const at::Tensor& cdf, const at::Tensor& cdf_length,
                                                    const at::Tensor& offset, int64_t skip_below) {
-  const char* op = "rans_encode";
+  const char* op = Format::kEncode;
   check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
   const std::vector<at::Tensor> tables = prepare_tables_cpu(op, cdf, cdf_length, offset, kEncoderPart);
-  return encode_flat(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
+  return encode_flat<Format>(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
 }
 
+template <class Format>
 std::tuple<at::Tensor, at::Tensor> rans_encode_prepared_cpu(const at::Tensor& symbols, const at::Tensor& indexes,
                                                             at::TensorList tables, int64_t skip_below) {
-  const char* op = "rans_encode";
+  const char* op = Format::kEncode;
   check_symbol_args(op, symbols, indexes);
-  return encode_flat(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
+  return encode_flat<Format>(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> rans_encode_padded_cpu(const at::Tensor& symbols,
@@ -73,11 +105,12 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> rans_encode_padded_cpu(const at::
                                                                       at::TensorList tables, int64_t skip_below) {
   const char* op = "rans_encode_padded";
   check_symbol_args(op, symbols, indexes);
-  return encode_padded(symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
+  return encode_padded<Compressai>(symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
 }
 
 // Decodes the next indexes.size(1) elements of every stream of `spans` from positions (B, 2)
 // int64, which it advances; status (B,) int32 per stream. `finish`: every stream must end there.
+template <class Format>
 void decode_spans(const StreamSpans& spans, const at::Tensor& positions, const at::Tensor& indexes,
                   const DecodeTables& tables, int64_t skip_below, bool finish, const at::Tensor& out,
                   const at::Tensor& status) {
@@ -92,7 +125,8 @@ void decode_spans(const StreamSpans& spans, const at::Tensor& positions, const a
       const uint8_t* stream = nullptr;
       int64_t size = 0;
       stat[b] = stream_span(spans, b, &stream, &size)
-                    ? decode_part(stream, size, position + b, idx + b * n, n, skip, tables, symbols + b * n, finish)
+                    ? Format::decode_part(stream, size, position + b, idx + b * n, n, skip, tables, symbols + b * n,
+                                          finish)
                     : kBadSize;
     }
   });
@@ -101,6 +135,7 @@ void decode_spans(const StreamSpans& spans, const at::Tensor& positions, const a
 // Decodes the next indexes.size(1) elements of every stream from `state` (B, 2) int64, per
 // stream (x, bytes read), or from the streams' starts when state is undefined; returns the
 // symbols and the state after them. `finish`: every stream must end there.
+template <class Format>
 std::tuple<at::Tensor, at::Tensor> decode_from(const char* op, const at::Tensor& data, const at::Tensor& sizes,
                                                const at::Tensor& state, const at::Tensor& indexes,
                                                at::TensorList tables, int64_t skip_below, bool finish) {
@@ -115,8 +150,8 @@ std::tuple<at::Tensor, at::Tensor> decode_from(const char* op, const at::Tensor&
   const std::vector<int64_t> start = stream_starts(op, sizes, data.numel());
   at::Tensor out = at::empty_like(indexes);
   at::Tensor status = at::empty({num_streams}, indexes.options());
-  decode_spans({data.data_ptr<uint8_t>(), start.data(), nullptr, 0}, next, indexes, views.dec, skip_below, finish,
-               out, status);
+  decode_spans<Format>({data.data_ptr<uint8_t>(), start.data(), nullptr, 0}, next, indexes, views.dec, skip_below,
+                       finish, out, status);
   check_stream_status(op, status.data_ptr<int32_t>(), num_streams, views.dec.num_rows);
   return {out, next};
 }
@@ -130,24 +165,31 @@ std::tuple<at::Tensor, at::Tensor> rans_decode_padded_cpu(const at::Tensor& padd
   const at::Tensor positions = at::zeros({indexes.size(0), 2}, sizes.options());
   at::Tensor out = at::empty_like(indexes);
   at::Tensor status = at::empty({indexes.size(0)}, indexes.options());
-  decode_spans({padded.data_ptr<uint8_t>(), nullptr, sizes.data_ptr<int64_t>(), padded.size(1)}, positions, indexes,
-               views.dec, skip_below, true, out, status);
+  decode_spans<Compressai>({padded.data_ptr<uint8_t>(), nullptr, sizes.data_ptr<int64_t>(), padded.size(1)}, positions,
+                           indexes, views.dec, skip_below, true, out, status);
   return {out, status};
 }
 
-using Decode = DecodeOps<prepare_tables_cpu, decode_from>;
+template <class Format>
+using Decode = DecodeOps<prepare_tables_cpu, decode_from<Format>, Format>;
 
 }  // namespace
 
 TORCH_LIBRARY_IMPL(ecc, CPU, m) {
-  m.impl("rans_encode", &rans_encode_cpu);
-  m.impl("rans_encode.prepared", &rans_encode_prepared_cpu);
+  m.impl("rans_encode", &rans_encode_cpu<Compressai>);
+  m.impl("rans_encode.prepared", &rans_encode_prepared_cpu<Compressai>);
   m.impl("rans_encode_padded", &rans_encode_padded_cpu);
-  m.impl("rans_decode", &Decode::whole);
-  m.impl("rans_decode.prepared", &Decode::whole_prepared);
-  m.impl("rans_decode_part", &Decode::part);
-  m.impl("rans_decode_part.prepared", &Decode::part_prepared);
+  m.impl("rans_decode", &Decode<Compressai>::whole);
+  m.impl("rans_decode.prepared", &Decode<Compressai>::whole_prepared);
+  m.impl("rans_decode_part", &Decode<Compressai>::part);
+  m.impl("rans_decode_part.prepared", &Decode<Compressai>::part_prepared);
   m.impl("rans_decode_padded", &rans_decode_padded_cpu);
+  m.impl("rans_encode_compact", &rans_encode_cpu<Compact>);
+  m.impl("rans_encode_compact.prepared", &rans_encode_prepared_cpu<Compact>);
+  m.impl("rans_decode_compact", &Decode<Compact>::whole);
+  m.impl("rans_decode_compact.prepared", &Decode<Compact>::whole_prepared);
+  m.impl("rans_decode_part_compact", &Decode<Compact>::part);
+  m.impl("rans_decode_part_compact.prepared", &Decode<Compact>::part_prepared);
 }
 
 }  // namespace ecc

@@ -129,9 +129,11 @@ def decode_stream(
     cdf_lengths: Sequence[int],
     offsets: Sequence[int],
     skip_below: int = -1,
+    decoder: type | None = None,
 ) -> list[int]:
-    """Symbols of one stream; skipped elements decode to 0."""
-    dec = StreamDecoder(data)
+    """Symbols of one stream; skipped elements decode to 0. ``decoder``: the format's
+    StreamDecoder class (default: this module's, the `compressai` format)."""
+    dec = (decoder or StreamDecoder)(data)
     out = dec.decode(indexes, cdfs, cdf_lengths, offsets, skip_below)
     if not dec.finished():
         raise ValueError("stream is corrupt, or was not encoded with these indexes and tables")
@@ -177,11 +179,12 @@ def _table_lists(cdf: torch.Tensor, cdf_length: torch.Tensor, offset: torch.Tens
 
 
 def _format_module(format: str):
-    from . import reference_interleaved
+    from . import reference_compact, reference_interleaved
 
-    if format not in ("compressai", "interleaved"):
-        raise ValueError(f"format must be 'compressai' or 'interleaved', got {format!r}")
-    return reference_interleaved if format == "interleaved" else sys.modules[__name__]
+    modules = {"compressai": sys.modules[__name__], "interleaved": reference_interleaved, "compact": reference_compact}
+    if format not in modules:
+        raise ValueError(f"format must be one of {tuple(modules)}, got {format!r}")
+    return modules[format]
 
 
 def rans_encode(symbols, indexes, cdf, cdf_length, offset, skip_below: int = -1, format: str = "compressai",

@@ -8,20 +8,25 @@ import torch
 from .. import ops
 
 
+_IN_PARTS = ("compressai", "compact")  # the formats a StreamReader can read part by part
+
+
 class CoderSettings:
     """Stream format shared by a module's compress/decompress (``format``, ``lanes``, ``chunk_size``
     as in :func:`ecc.ops.rans_encode`).
 
-    ``shared`` (the default for ``compressai``): a :meth:`writer` codes all its parts into one
-    stream per batch element, so the streams' flushes (8 bytes each) and sizes are paid once.
-    Otherwise each part gets its own streams (``interleaved`` streams cannot be read in parts).
+    ``shared`` (the default for ``compressai`` and ``compact``): a :meth:`writer` codes all its
+    parts into one stream per batch element, so the streams' flushes (8 bytes each for
+    ``compressai``, 3-4 for ``compact``) and sizes are paid once. Otherwise each part gets its own
+    streams (``interleaved`` streams cannot be read in parts).
     """
 
     def __init__(self, format: str = "compressai", lanes: int | None = None, chunk_size: int = ops.DEFAULT_CHUNK_SIZE,
                  shared: bool | None = None):
-        shared = format == "compressai" if shared is None else bool(shared)
-        if shared and format != "compressai":
-            raise ValueError(f"shared streams need format='compressai' (a {format!r} stream cannot be decoded in parts)")
+        shared = format in _IN_PARTS if shared is None else bool(shared)
+        if shared and format not in _IN_PARTS:
+            raise ValueError(f"shared streams need format 'compressai' or 'compact' (a {format!r} stream cannot be "
+                             "decoded in parts)")
         self.format, self.lanes, self.chunk_size, self.shared = format, lanes, chunk_size, shared
 
     def encode(self, symbols: torch.Tensor, indexes: torch.Tensor, tables, skip_below: int = -1):
@@ -110,7 +115,7 @@ class StreamReader:
         self.read_parts += 1
         if self.coder.shared:
             symbols, self._state = ops.rans_decode_part(self.data, self.sizes[0], self._state, flat, *_args(tables),
-                                                        skip_below=skip_below)
+                                                        skip_below=skip_below, format=self.coder.format)
             self._tables = tables
             return symbols.reshape(indexes.shape)
         if self.read_parts > len(self.sizes):
@@ -130,7 +135,8 @@ class StreamReader:
             raise RuntimeError("finish() before any part was read")
         empty = torch.zeros(self.sizes.shape[1], 0, dtype=torch.int32, device=self.data.device)
         first_row = [t[:1] for t in _raw(self._tables)]  # no element is decoded: one valid row serves
-        ops.rans_decode_part(self.data, self.sizes[0], self._state, empty, *first_row, finish=True)
+        ops.rans_decode_part(self.data, self.sizes[0], self._state, empty, *first_row, finish=True,
+                             format=self.coder.format)
 
 
 def _args(tables) -> tuple:

@@ -2,10 +2,10 @@
 optional header (what a decoder joining the stream needs), an optional end marker, the payload.
 
     byte 0            bits 0-5: sequence number mod 64; bit 6: a header follows; bit 7: final packet
-    header (20 bytes) version u8 (1), model hash (8 bytes), sample rate u16, quality float32,
+    header (20 bytes) version u8 (2), model hash (8 bytes), sample rate u16, quality float32,
                       entropy-skip threshold u8, packet index u32 (big-endian)
     end (2 bytes)     final packets: u16 samples to drop from the end of this packet's output
-    payload           the packet's rANS stream (compressai format): z, then the latent slices
+    payload           the packet's rANS stream (`compact` format, docs/format.md): z, then the latent slices
 
 The transport carries the packet's length; the payload is the rest of the packet.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-VERSION = 1
+VERSION = 2  # 2: `compact` payloads (1: `compressai`)
 SEQUENCE_MODULUS = 64
 HEADER = struct.Struct(">B8sHfBI")
 END = struct.Struct(">H")
