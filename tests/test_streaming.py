@@ -161,6 +161,15 @@ def test_garbage_and_truncated_packets_raise_packet_error_and_leave_the_state(mo
     assert out[0].shape == reference[0].shape
 
 
+def test_version_1_packets_are_refused(model):
+    """Version 2 packets carry `compact` payloads; a version 1 (`compressai`) stream is refused."""
+    first = bytearray(encode(model, speech_like(3000))[0])
+    assert first[0] & 0x40 and first[1] == 2  # the header's version byte
+    first[1] = 1
+    with pytest.raises(PacketError, match="stream version 1; this ecc reads version 2"):
+        StreamDecoder(model).push(bytes(first))
+
+
 def test_a_header_from_another_model_is_refused(model):
     other = CausalECC(latent_channels=8, hyper_channels=4, hyper_features=8, widths=(8, 8, 8), slices=2,
                       context_hidden=8, points=3, scale_levels=32)

@@ -6,7 +6,8 @@
 // Symbols map to slots and escapes as in escape.h; the bypass items are 4-bit rans64 puts.
 // CompressAI writes a nibble count >= 15 as a run of 15s; raw < 2^31 here, so the count is one
 // put. Order: the decoder reads symbol, count, nibbles; the encoder therefore puts them reversed,
-// walking the symbols from last to first.
+// walking the symbols from last to first. That walk (put_elements / get_elements) is written once
+// over a coder type, so the `compact` format (compact_stream.h) walks its rans32 chain alike.
 //
 // Entropy skip. Elements whose index is below skip_below are neither coded nor read; the
 // decoder writes 0 for them. With skip_below <= 0 nothing is skipped.
