@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import ecc
-from ecc.coding import compressai_adapter, compressai_backend, use_compressai, use_ecc
+from ecc.coding import compressai_adapter, compressai_autoregressive, compressai_backend, use_compressai, use_ecc
 
 # Eight architectures of CompressAI 1.2.8's zoo, small enough for CI.
 MODELS = {
@@ -260,3 +260,74 @@ def test_tables_changed_in_place_are_not_reused(tables):
     args[2][0][1] += 1                       # and one cdf value changed inside a row
     changed = encoder.encode_with_indexes(*args)
     assert changed == compressai_adapter.RansEncoder().encode_with_indexes(*args) != first
+
+
+def scale_probes(table: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Random scales, every table entry and its float neighbours in ``dtype``, and edge values."""
+    entries = table.to(dtype)
+    up, down = (torch.nextafter(entries, torch.full_like(entries, v)) for v in (float("inf"), -float("inf")))
+    g = torch.Generator().manual_seed(8)
+    random = torch.exp(torch.rand(4000, generator=g, dtype=torch.float64) * 8 - 4).to(dtype)
+    edges = torch.tensor([0.0, -0.0, -1.0, 1e-30, 1e30, float("inf"), -float("inf"), float("nan")]).to(dtype)
+    return torch.cat([random, entries, up, down, edges]).reshape(1, -1, 1)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("table", ["zoo", "one entry", "ties", "unordered"])
+def test_build_indexes_equals_compressai(compressai, dtype, table):
+    """The switched build_indexes (one bucketize) gives CompressAI's integer for every scale: table
+    entries and their neighbours, below the bound, past the last entry, inf and NaN; an unordered
+    table takes CompressAI's comparisons."""
+    tables = {"zoo": compressai.models.google.get_scale_table().tolist(), "one entry": [0.5],
+              "ties": [0.11, 0.5, 0.5, 0.5, 2.0, 2.0], "unordered": [0.11, 0.3, 0.5, 8.0]}
+    gc = compressai.entropy_models.GaussianConditional(tables[table])
+    if table == "unordered":
+        gc.scale_table[1] = 3.0  # CompressAI checks the order of a list only
+    scales = scale_probes(gc.scale_table, dtype)
+    expected = gc.build_indexes(scales)
+    with compressai_backend(gc):
+        assert "build_indexes" in gc.__dict__
+        got = gc.build_indexes(scales)
+        assert torch.equal(gc.build_indexes(scales[0, :5, 0]), expected[0, :5, 0])  # other shapes, a view
+    assert "build_indexes" not in gc.__dict__
+    assert got.dtype == expected.dtype == torch.int32 and torch.equal(got, expected)
+
+
+def test_build_indexes_follows_a_new_scale_table(compressai):
+    gc = compressai.entropy_models.GaussianConditional([0.11, 1.0, 10.0])
+    scales = scale_probes(torch.tensor([0.11, 1.0, 2.0, 5.0, 10.0]), torch.float32)
+    with compressai_backend(gc):
+        first = gc.build_indexes(scales)
+        gc.update_scale_table([0.11, 2.0, 5.0, 10.0], force=True)
+        second = gc.build_indexes(scales)
+        gc.scale_table[1] = 20.0  # in place, now unordered
+        third = gc.build_indexes(scales)
+    assert torch.equal(third, gc.build_indexes(scales))
+    for got, table in ((first, [0.11, 1.0, 10.0]), (second, [0.11, 2.0, 5.0, 10.0])):
+        assert torch.equal(got, compressai.entropy_models.GaussianConditional(table).build_indexes(scales))
+    assert not torch.equal(second, third)
+
+
+@pytest.mark.parametrize("name", ["JointAutoregressiveHierarchicalPriors", "Cheng2020Anchor"])
+@pytest.mark.parametrize("seed, size, masked", [(3, (64, 128), True), (4, (128, 64), False)])
+def test_autoregressive_decoding_equals_compressai(compressai, name, seed, size, masked):
+    """mbt2018's (and cheng2020's) _decompress_ar on ecc: CompressAI's y strings and x_hat exactly,
+    with the context weights masked (as a trained model's) or not (a fresh one decodes other symbols
+    than it coded, both sides alike)."""
+    model = build(compressai, name, **MODELS[name])
+    torch.manual_seed(seed)
+    for p in model.entropy_parameters.parameters():
+        p.data.normal_(0, 0.2)
+    if masked:
+        model.context_prediction.weight.data *= model.context_prediction.mask
+    image = torch.rand(1, 3, *size, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        theirs = model.compress(image)
+        reference = model.decompress(theirs["strings"], theirs["shape"])["x_hat"]
+        with compressai_backend(model):
+            assert model._decompress_ar.__func__ is compressai_autoregressive.decompress_ar
+            ours = model.compress(image)
+            decoded = model.decompress(ours["strings"], ours["shape"])["x_hat"]
+    assert "_decompress_ar" not in model.__dict__
+    assert ours["strings"] == theirs["strings"]
+    assert torch.equal(decoded, reference)
