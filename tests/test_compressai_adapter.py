@@ -331,3 +331,27 @@ def test_autoregressive_decoding_equals_compressai(compressai, name, seed, size,
     assert "_decompress_ar" not in model.__dict__
     assert ours["strings"] == theirs["strings"]
     assert torch.equal(decoded, reference)
+
+
+def test_drop_ins_with_model_tables_match_compressai(compressai, tables):
+    """Coders built for a switched model code its tables prepared; parts with another table
+    still join one stream as CompressAI's BufferedRansEncoder writes it."""
+    from ecc.testing import gaussian_latent
+
+    gc = compressai.entropy_models.GaussianConditional(compressai.models.google.get_scale_table().tolist())
+    gc.update()
+    model_lists = [gc.quantized_cdf.tolist(), gc.cdf_length.tolist(), gc.offset.tolist()]
+    other_lists = [t.tolist() for t in tables]
+    symbols, indexes = gaussian_latent(2000, seed=5)
+    parts = [(symbols[:800].tolist(), indexes[:800].tolist(), model_lists),
+             (symbols[800:].tolist(), indexes[800:].tolist(), other_lists)]
+    ours, theirs = compressai_adapter.BufferedRansEncoder(models=(gc,)), compressai.ans.BufferedRansEncoder()
+    for s, i, lists in parts:
+        for coder in (ours, theirs):
+            coder.encode_with_indexes(s, i, *lists)
+    assert ours.flush() == theirs.flush()
+    data = compressai.ans.RansEncoder().encode_with_indexes(*parts[0][:2], *model_lists)
+    assert compressai_adapter.RansEncoder(models=(gc,)).encode_with_indexes(*parts[0][:2], *model_lists) == data
+    decoder = compressai_adapter.RansDecoder(models=(gc,))
+    decoder.set_stream(data)
+    assert decoder.decode_stream(parts[0][1], *model_lists) == parts[0][0]
