@@ -1,6 +1,7 @@
 """ecc as CompressAI's entropy coder: same strings as CompressAI's own coder, and they decode."""
 
 import threading
+import warnings
 
 import pytest
 import torch
@@ -19,6 +20,7 @@ MODELS = {
     "Elic2022Official": dict(N=32, M=160),
     "Elic2022Chandelier": dict(N=32, M=160),
 }
+CUDA = pytest.mark.skipif(not (torch.cuda.is_available() and ecc.ops.cuda_version()), reason="needs CUDA and a CUDA build")
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +188,7 @@ def test_empty_batch_matches_compressai(compressai):
         assert gc.decompress([], indexes).shape == (0, 4, 2, 2)
 
 
-@pytest.mark.skipif(not (torch.cuda.is_available() and ecc.ops.cuda_version()), reason="needs CUDA and a CUDA build")
+@CUDA
 @pytest.mark.parametrize("name", ["ScaleHyperprior", "Cheng2020AnchorCheckerboard", "Elic2022Official"])
 def test_cuda_model_codes_on_the_device(compressai, image, monkeypatch, name):
     """A model on CUDA codes its latents there (the ops get CUDA tensors) and writes CompressAI's strings."""
@@ -308,20 +310,25 @@ def test_build_indexes_follows_a_new_scale_table(compressai):
     assert not torch.equal(second, third)
 
 
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=CUDA)])
 @pytest.mark.parametrize("name", ["JointAutoregressiveHierarchicalPriors", "Cheng2020Anchor"])
 @pytest.mark.parametrize("seed, size, masked", [(3, (64, 128), True), (4, (128, 64), False)])
-def test_autoregressive_decoding_equals_compressai(compressai, name, seed, size, masked):
+def test_autoregressive_decoding_equals_compressai(compressai, monkeypatch, name, seed, size, masked, device):
     """mbt2018's (and cheng2020's) _decompress_ar on ecc: CompressAI's y strings and x_hat exactly,
     with the context weights masked (as a trained model's) or not (a fresh one decodes other symbols
-    than it coded, both sides alike)."""
+    than it coded, both sides alike); on CUDA the loop decodes on the device."""
+    monkeypatch.setattr(torch.backends.cudnn, "deterministic", True)
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", False)
     model = build(compressai, name, **MODELS[name])
     torch.manual_seed(seed)
     for p in model.entropy_parameters.parameters():
         p.data.normal_(0, 0.2)
     if masked:
         model.context_prediction.weight.data *= model.context_prediction.mask
-    image = torch.rand(1, 3, *size, generator=torch.Generator().manual_seed(seed))
-    with torch.no_grad():
+    model = model.to(device)
+    image = torch.rand(1, 3, *size, generator=torch.Generator().manual_seed(seed)).to(device)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Inference on GPU is not recommended")
         theirs = model.compress(image)
         reference = model.decompress(theirs["strings"], theirs["shape"])["x_hat"]
         with compressai_backend(model):
