@@ -20,7 +20,8 @@ MODELS = {
     "Elic2022Official": dict(N=32, M=160),
     "Elic2022Chandelier": dict(N=32, M=160),
 }
-CUDA = pytest.mark.skipif(not (torch.cuda.is_available() and ecc.ops.cuda_version()), reason="needs CUDA and a CUDA build")
+CUDA = pytest.mark.skipif(not (torch.cuda.is_available() and ecc.ops.cuda_version()),
+                          reason="needs CUDA and a CUDA build")
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .. import ops
-from .compressai_entropy import _coding_tables, model_tables
+from .compressai_entropy import coding_tables, model_tables
 
 _CPU = torch.device("cpu")
 
@@ -74,7 +74,7 @@ class _ListTables:
         for model in self._models:
             theirs = model_tables(model, _CPU)
             if all(a.shape == b.shape and torch.equal(a, b) for a, b in zip(tables, theirs)):
-                return _coding_tables(model, _CPU)
+                return coding_tables(model, _CPU)
         return tables
 
 

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import ops
-from .compressai_entropy import _coding_tables, _streams, coding_device
+from .compressai_entropy import coding_device, coding_tables, stream_tensors
 
 
 def decompress_ar(model, y_string: bytes, y_hat: torch.Tensor, params: torch.Tensor, height: int, width: int,
@@ -30,8 +30,8 @@ def decompress_ar(model, y_string: bytes, y_hat: torch.Tensor, params: torch.Ten
     gaussian = model.gaussian_conditional
     context = model.context_prediction
     device = coding_device(y_hat)
-    data, sizes = _streams([y_string], device)
-    tables = _coding_tables(gaussian, device)
+    data, sizes = stream_tensors([y_string], device)
+    tables = coding_tables(gaussian, device)
     state = None
     for h in range(height):
         for w in range(width):

@@ -52,7 +52,7 @@ def model_tables(model, device: torch.device) -> tuple[torch.Tensor, torch.Tenso
     return tables
 
 
-def _coding_tables(model, device: torch.device) -> tuple:
+def coding_tables(model, device: torch.device) -> tuple:
     """The tables arguments of ecc's coding ops for ``model`` on ``device``: on the CPU one
     :class:`ecc.ops.PreparedTables`, checked and prepared once per ``update()`` (a call then only
     codes); elsewhere the three tensors of :func:`model_tables`."""
@@ -70,7 +70,7 @@ def coding_device(t: torch.Tensor) -> torch.device:
     return t.device if not t.is_cuda or ops.cuda_version() else torch.device("cpu")
 
 
-def _streams(strings: list[bytes], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+def stream_tensors(strings: list[bytes], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """CompressAI's strings as the ops' data (total,) uint8 and sizes (B,) int64 on ``device``."""
     data = ops.byte_tensor(b"".join(strings)).to(device)
     return data, torch.tensor([len(s) for s in strings], dtype=torch.int64).to(device)
@@ -103,7 +103,7 @@ def compress(model, inputs: torch.Tensor, indexes: torch.Tensor, means: torch.Te
     _check_tables(model)
     device = coding_device(symbols)
     data, sizes = ops.rans_encode(symbols.flatten(1).to(device, torch.int32), indexes.flatten(1).to(device, torch.int32),
-                                  *_coding_tables(model, device))
+                                  *coding_tables(model, device))
     return _strings(data, sizes)
 
 
@@ -125,7 +125,7 @@ def decompress(model, strings: list[bytes], indexes: torch.Tensor, dtype: torch.
             raise ValueError("Invalid means parameters")
     device, shape = coding_device(indexes), indexes.size()
     indexes = indexes.flatten(1).to(device, torch.int32)
-    symbols = ops.rans_decode(*_streams(list(strings), device), indexes, *_coding_tables(model, device))
+    symbols = ops.rans_decode(*stream_tensors(list(strings), device), indexes, *coding_tables(model, device))
     outputs = symbols.reshape(shape).to(model._quantized_cdf.device)
     return model.dequantize(outputs, means, dtype)
 
