@@ -3,12 +3,16 @@ one process, one thread: each entropy-model call on a 2 x 192 x 48 x 48 latent, 
 architectures (random init, default sizes) on a 256 x 256 image. Every benchmark first checks
 that ecc's strings and outputs equal CompressAI's. Run:
     python -m pytest benchmarks/bench_compressai_models.py --benchmark-columns=median,rounds
+The autoregressive models again with the two coders alternating call by call (``-s`` prints them):
+    python -m pytest benchmarks/bench_compressai_models.py -k alternating -s
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import statistics
+import time
 
 import pytest
 import torch
@@ -107,17 +111,46 @@ def _model(compressai, name: str):
     return model, image, out
 
 
+def _zoo_call(compressai, name: str, op: str):
+    """(model, the call of ``op`` on the bench image) for a zoo model from :func:`_model`."""
+    model, image, out = _model(compressai, name)
+    if op == "compress":
+        return model, lambda: model.compress(image)
+    return model, lambda: model.decompress(out["strings"], out["shape"])
+
+
 @pytest.mark.parametrize("coder", ["compressai", "ecc"])
 @pytest.mark.parametrize("op", ["compress", "decompress"])
 @pytest.mark.parametrize("name", MODELS)
 def test_zoo_model(benchmark, compressai, name, op, coder):
-    model, image, out = _model(compressai, name)
-    call = (lambda: model.compress(image)) if op == "compress" else (lambda: model.decompress(out["strings"], out["shape"]))
+    model, call = _zoo_call(compressai, name, op)
     benchmark.group = f"{name}.{op}"
     with torch.no_grad(), compressai_backend(*([model] if coder == "ecc" else [])):
         benchmark.pedantic(call, rounds=5, warmup_rounds=1)
     record(benchmark, coder=coder, op=f"{SHORT[name]}.{op}", n=256 * 256, streams=1, threads=1, device="cpu",
            bits=None)
+
+
+@pytest.mark.parametrize("op", ["compress", "decompress"])
+@pytest.mark.parametrize("name", ["JointAutoregressiveHierarchicalPriors", "Cheng2020Anchor"])
+def test_zoo_model_alternating(compressai, name, op):
+    """One call on CompressAI's coder, one on ecc's, 5 times after a warm-up pair: on a shared
+    machine the load drifts between the separate runs of test_zoo_model, alternating gives both
+    coders the same. Prints the medians and the median of the 5 per-pair ratios."""
+    model, call = _zoo_call(compressai, name, op)
+    times = {"compressai": [], "ecc": []}
+    with torch.no_grad():
+        for pair in range(6):
+            for coder in times:
+                with compressai_backend(*([model] if coder == "ecc" else [])):
+                    start = time.perf_counter()
+                    call()
+                    if pair:
+                        times[coder].append(time.perf_counter() - start)
+    theirs, ours = (statistics.median(t) for t in times.values())
+    pairs = statistics.median(a / b for a, b in zip(*times.values()))
+    print(f"\n{SHORT[name]}.{op} alternating: CompressAI {theirs * 1e3:.0f} ms, ecc {ours * 1e3:.0f} ms, "
+          f"{theirs / ours:.2f}x (median of pairs {pairs:.2f}x)")
 
 
 @pytest.mark.parametrize("coder", ["compressai", "ecc"])

@@ -1,12 +1,13 @@
 """ecc as CompressAI's entropy coder: same strings as CompressAI's own coder, and they decode."""
 
 import threading
+import warnings
 
 import pytest
 import torch
 
 import ecc
-from ecc.coding import compressai_adapter, compressai_backend, use_compressai, use_ecc
+from ecc.coding import compressai_adapter, compressai_autoregressive, compressai_backend, use_compressai, use_ecc
 
 # Eight architectures of CompressAI 1.2.8's zoo, small enough for CI.
 MODELS = {
@@ -19,6 +20,8 @@ MODELS = {
     "Elic2022Official": dict(N=32, M=160),
     "Elic2022Chandelier": dict(N=32, M=160),
 }
+CUDA = pytest.mark.skipif(not (torch.cuda.is_available() and ecc.ops.cuda_version()),
+                          reason="needs CUDA and a CUDA build")
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +189,7 @@ def test_empty_batch_matches_compressai(compressai):
         assert gc.decompress([], indexes).shape == (0, 4, 2, 2)
 
 
-@pytest.mark.skipif(not (torch.cuda.is_available() and ecc.ops.cuda_version()), reason="needs CUDA and a CUDA build")
+@CUDA
 @pytest.mark.parametrize("name", ["ScaleHyperprior", "Cheng2020AnchorCheckerboard", "Elic2022Official"])
 def test_cuda_model_codes_on_the_device(compressai, image, monkeypatch, name):
     """A model on CUDA codes its latents there (the ops get CUDA tensors) and writes CompressAI's strings."""
@@ -260,3 +263,103 @@ def test_tables_changed_in_place_are_not_reused(tables):
     args[2][0][1] += 1                       # and one cdf value changed inside a row
     changed = encoder.encode_with_indexes(*args)
     assert changed == compressai_adapter.RansEncoder().encode_with_indexes(*args) != first
+
+
+def scale_probes(table: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Random scales, every table entry and its float neighbours in ``dtype``, and edge values."""
+    entries = table.to(dtype)
+    up, down = (torch.nextafter(entries, torch.full_like(entries, v)) for v in (float("inf"), -float("inf")))
+    g = torch.Generator().manual_seed(8)
+    random = torch.exp(torch.rand(4000, generator=g, dtype=torch.float64) * 8 - 4).to(dtype)
+    edges = torch.tensor([0.0, -0.0, -1.0, 1e-30, 1e30, float("inf"), -float("inf"), float("nan")]).to(dtype)
+    return torch.cat([random, entries, up, down, edges]).reshape(1, -1, 1)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("table", ["zoo", "one entry", "ties", "unordered"])
+def test_build_indexes_equals_compressai(compressai, dtype, table):
+    """The switched build_indexes (one bucketize) gives CompressAI's integer for every scale: table
+    entries and their neighbours, below the bound, past the last entry, inf and NaN; an unordered
+    table takes CompressAI's comparisons."""
+    tables = {"zoo": compressai.models.google.get_scale_table().tolist(), "one entry": [0.5],
+              "ties": [0.11, 0.5, 0.5, 0.5, 2.0, 2.0], "unordered": [0.11, 0.3, 0.5, 8.0]}
+    gc = compressai.entropy_models.GaussianConditional(tables[table])
+    if table == "unordered":
+        gc.scale_table[1] = 3.0  # CompressAI checks the order of a list only
+    scales = scale_probes(gc.scale_table, dtype)
+    expected = gc.build_indexes(scales)
+    with compressai_backend(gc):
+        assert "build_indexes" in gc.__dict__
+        got = gc.build_indexes(scales)
+        assert torch.equal(gc.build_indexes(scales[0, :5, 0]), expected[0, :5, 0])  # other shapes, a view
+    assert "build_indexes" not in gc.__dict__
+    assert got.dtype == expected.dtype == torch.int32 and torch.equal(got, expected)
+
+
+def test_build_indexes_follows_a_new_scale_table(compressai):
+    gc = compressai.entropy_models.GaussianConditional([0.11, 1.0, 10.0])
+    scales = scale_probes(torch.tensor([0.11, 1.0, 2.0, 5.0, 10.0]), torch.float32)
+    with compressai_backend(gc):
+        first = gc.build_indexes(scales)
+        gc.update_scale_table([0.11, 2.0, 5.0, 10.0], force=True)
+        second = gc.build_indexes(scales)
+        gc.scale_table[1] = 20.0  # in place, now unordered
+        third = gc.build_indexes(scales)
+    assert torch.equal(third, gc.build_indexes(scales))
+    for got, table in ((first, [0.11, 1.0, 10.0]), (second, [0.11, 2.0, 5.0, 10.0])):
+        assert torch.equal(got, compressai.entropy_models.GaussianConditional(table).build_indexes(scales))
+    assert not torch.equal(second, third)
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=CUDA)])
+@pytest.mark.parametrize("name", ["JointAutoregressiveHierarchicalPriors", "Cheng2020Anchor"])
+@pytest.mark.parametrize("seed, size, masked", [(3, (64, 128), True), (4, (128, 64), False)])
+def test_autoregressive_decoding_equals_compressai(compressai, monkeypatch, name, seed, size, masked, device):
+    """mbt2018's (and cheng2020's) _decompress_ar on ecc: CompressAI's y strings and x_hat exactly,
+    with the context weights masked (as a trained model's) or not (a fresh one decodes other symbols
+    than it coded, both sides alike); on CUDA the loop decodes on the device."""
+    monkeypatch.setattr(torch.backends.cudnn, "deterministic", True)
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", False)
+    model = build(compressai, name, **MODELS[name])
+    torch.manual_seed(seed)
+    for p in model.entropy_parameters.parameters():
+        p.data.normal_(0, 0.2)
+    if masked:
+        model.context_prediction.weight.data *= model.context_prediction.mask
+    model = model.to(device)
+    image = torch.rand(1, 3, *size, generator=torch.Generator().manual_seed(seed)).to(device)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Inference on GPU is not recommended")
+        theirs = model.compress(image)
+        reference = model.decompress(theirs["strings"], theirs["shape"])["x_hat"]
+        with compressai_backend(model):
+            assert model._decompress_ar.__func__ is compressai_autoregressive.decompress_ar
+            ours = model.compress(image)
+            decoded = model.decompress(ours["strings"], ours["shape"])["x_hat"]
+    assert "_decompress_ar" not in model.__dict__
+    assert ours["strings"] == theirs["strings"]
+    assert torch.equal(decoded, reference)
+
+
+def test_drop_ins_with_model_tables_match_compressai(compressai, tables):
+    """Coders built for a switched model code its tables prepared; parts with another table
+    still join one stream as CompressAI's BufferedRansEncoder writes it."""
+    from ecc.testing import gaussian_latent
+
+    gc = compressai.entropy_models.GaussianConditional(compressai.models.google.get_scale_table().tolist())
+    gc.update()
+    model_lists = [gc.quantized_cdf.tolist(), gc.cdf_length.tolist(), gc.offset.tolist()]
+    other_lists = [t.tolist() for t in tables]
+    symbols, indexes = gaussian_latent(2000, seed=5)
+    parts = [(symbols[:800].tolist(), indexes[:800].tolist(), model_lists),
+             (symbols[800:].tolist(), indexes[800:].tolist(), other_lists)]
+    ours, theirs = compressai_adapter.BufferedRansEncoder(models=(gc,)), compressai.ans.BufferedRansEncoder()
+    for s, i, lists in parts:
+        for coder in (ours, theirs):
+            coder.encode_with_indexes(s, i, *lists)
+    assert ours.flush() == theirs.flush()
+    data = compressai.ans.RansEncoder().encode_with_indexes(*parts[0][:2], *model_lists)
+    assert compressai_adapter.RansEncoder(models=(gc,)).encode_with_indexes(*parts[0][:2], *model_lists) == data
+    decoder = compressai_adapter.RansDecoder(models=(gc,))
+    decoder.set_stream(data)
+    assert decoder.decode_stream(parts[0][1], *model_lists) == parts[0][0]

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .. import ops
-from .compressai_entropy import model_tables
+from .compressai_entropy import coding_tables, model_tables
 
 _CPU = torch.device("cpu")
 
@@ -44,13 +44,14 @@ def _tables(cdfs: Sequence[Sequence[int]], cdf_sizes: Sequence[int], offsets: Se
 
 
 class _ListTables:
-    """:func:`_tables` of the last lists seen, reused while they are the same tables.
+    """The tables arguments of ecc's ops for the last lists seen (:func:`_tables`' three tensors,
+    or one prepared table), reused while they are the same tables.
 
     Without ``models`` (a drop-in built by user code) "the same" means equal to a copy of the
     last lists: the caller may change them in place. With ``models`` (CompressAI entropy models:
     the coders that a switched model's methods build, whose lists are locals of CompressAI's loop,
     passed unchanged for every position) it means the same list objects, and tables equal to one
-    of ``models``' are that model's :func:`model_tables`.
+    of ``models``' are coded with that model's prepared tables.
     """
 
     def __init__(self, models: Sequence[torch.nn.Module] = ()):
@@ -73,7 +74,7 @@ class _ListTables:
         for model in self._models:
             theirs = model_tables(model, _CPU)
             if all(a.shape == b.shape and torch.equal(a, b) for a, b in zip(tables, theirs)):
-                return theirs
+                return coding_tables(model, _CPU)
         return tables
 
 
@@ -114,11 +115,12 @@ class BufferedRansEncoder:
         if all(p[2] is parts[0][2] for p in parts):
             return _encode(symbols, torch.cat([p[1] for p in parts]), parts[0][2])
         # each part's rows follow the earlier parts' rows in one table
-        bases = itertools.accumulate((p[2][0].shape[0] for p in parts[:-1]), initial=0)
+        tables = [p[2][0].tables if isinstance(p[2][0], ops.PreparedTables) else p[2] for p in parts]
+        bases = itertools.accumulate((t[0].shape[0] for t in tables[:-1]), initial=0)
         indexes = torch.cat([p[1] + base for p, base in zip(parts, bases)])
-        width = max(p[2][0].shape[1] for p in parts)
-        cdf = torch.cat([torch.nn.functional.pad(p[2][0], (0, width - p[2][0].shape[1])) for p in parts])
-        return _encode(symbols, indexes, (cdf, *(torch.cat([p[2][i] for p in parts]) for i in (1, 2))))
+        width = max(t[0].shape[1] for t in tables)
+        cdf = torch.cat([torch.nn.functional.pad(t[0], (0, width - t[0].shape[1])) for t in tables])
+        return _encode(symbols, indexes, (cdf, *(torch.cat([t[i] for t in tables]) for i in (1, 2))))
 
 
 class RansDecoder:

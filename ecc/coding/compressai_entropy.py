@@ -2,10 +2,11 @@
 
 ``compress``/``decompress`` replace ``EntropyModel.compress``/``decompress`` (used by
 ``GaussianConditional`` and, through ``bottleneck_compress``/``bottleneck_decompress``, by
-``EntropyBottleneck``) on a model that :func:`ecc.coding.use_ecc` switched. Quantization, indexes
-and dequantization are CompressAI's own methods; the coding is one :func:`ecc.ops.rans_encode` /
+``EntropyBottleneck``) on a model that :func:`ecc.coding.use_ecc` switched. Quantization and
+dequantization are CompressAI's own methods; the coding is one :func:`ecc.ops.rans_encode` /
 :func:`ecc.ops.rans_decode` call per batch, on the latents' device (CUDA when ecc has it), with
-the tables from :func:`model_tables`.
+the tables from :func:`model_tables`. ``build_indexes`` replaces ``GaussianConditional``'s
+(one comparison per scale-table entry) with one ``torch.bucketize``, the same integers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from .. import ops
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # entropy model -> (its CPU tables from model_tables, those tables prepared)
 _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# GaussianConditional -> (its scale_table, that table's version, the table's bucket bounds or None)
+_BOUNDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _version(t: torch.Tensor):
@@ -49,7 +52,7 @@ def model_tables(model, device: torch.device) -> tuple[torch.Tensor, torch.Tenso
     return tables
 
 
-def _coding_tables(model, device: torch.device) -> tuple:
+def coding_tables(model, device: torch.device) -> tuple:
     """The tables arguments of ecc's coding ops for ``model`` on ``device``: on the CPU one
     :class:`ecc.ops.PreparedTables`, checked and prepared once per ``update()`` (a call then only
     codes); elsewhere the three tensors of :func:`model_tables`."""
@@ -67,7 +70,7 @@ def coding_device(t: torch.Tensor) -> torch.device:
     return t.device if not t.is_cuda or ops.cuda_version() else torch.device("cpu")
 
 
-def _streams(strings: list[bytes], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+def stream_tensors(strings: list[bytes], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """CompressAI's strings as the ops' data (total,) uint8 and sizes (B,) int64 on ``device``."""
     data = ops.byte_tensor(b"".join(strings)).to(device)
     return data, torch.tensor([len(s) for s in strings], dtype=torch.int64).to(device)
@@ -100,7 +103,7 @@ def compress(model, inputs: torch.Tensor, indexes: torch.Tensor, means: torch.Te
     _check_tables(model)
     device = coding_device(symbols)
     data, sizes = ops.rans_encode(symbols.flatten(1).to(device, torch.int32), indexes.flatten(1).to(device, torch.int32),
-                                  *_coding_tables(model, device))
+                                  *coding_tables(model, device))
     return _strings(data, sizes)
 
 
@@ -122,9 +125,41 @@ def decompress(model, strings: list[bytes], indexes: torch.Tensor, dtype: torch.
             raise ValueError("Invalid means parameters")
     device, shape = coding_device(indexes), indexes.size()
     indexes = indexes.flatten(1).to(device, torch.int32)
-    symbols = ops.rans_decode(*_streams(list(strings), device), indexes, *_coding_tables(model, device))
+    symbols = ops.rans_decode(*stream_tensors(list(strings), device), indexes, *coding_tables(model, device))
     outputs = symbols.reshape(shape).to(model._quantized_cdf.device)
     return model.dequantize(outputs, means, dtype)
+
+
+def _scale_bounds(model) -> torch.Tensor | None:
+    """``scale_table[:-1]`` of a GaussianConditional, or None when its table is not a non-empty,
+    non-decreasing float vector (then only CompressAI's comparisons give its indexes)."""
+    table = model.scale_table
+    cached = _BOUNDS.get(model)
+    if cached is None or cached[0] is not table or cached[1] != _version(table):
+        ordered = (table.dim() == 1 and table.numel() > 0 and table.is_floating_point()
+                   and bool((table[1:] >= table[:-1]).all()))
+        cached = _BOUNDS[model] = (table, _version(table), table[:-1].contiguous() if ordered else None)
+    return cached[2]
+
+
+def build_indexes(model, scales: torch.Tensor) -> torch.Tensor:
+    """``GaussianConditional.build_indexes``: per scale, the index of its row in the scale table.
+
+    CompressAI starts at S - 1 and subtracts 1 for every entry ``t`` of ``scale_table[:-1]`` with
+    ``scale <= t``; on a non-decreasing table that is the number of entries ``t < scale``, which is
+    ``torch.bucketize(scale, scale_table[:-1], right=False)``, with the entries cast to the scales'
+    dtype as CompressAI's comparison casts them (NaN counts no entry below it: S - 1 on both sides).
+
+    Args:
+        scales: float tensor, any shape.
+    Returns:
+        int32 indexes, the shape and device of ``scales``.
+    """
+    bounds = _scale_bounds(model)
+    if bounds is None or not scales.is_floating_point():
+        return type(model).build_indexes(model, scales)
+    scales = model.lower_bound_scale(scales)
+    return torch.bucketize(scales.contiguous(), bounds.to(scales.device, scales.dtype), out_int32=True)
 
 
 def bottleneck_compress(model, x: torch.Tensor) -> list[bytes]:

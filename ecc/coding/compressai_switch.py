@@ -8,9 +8,13 @@ threads keep CompressAI's coder:
   of CompressAI 1.2.x: hyperprior, checkerboard, channel groups, ELIC's) gets the tensor-native
   ``compress``/``decompress`` of :mod:`ecc.coding.compressai_entropy` (where its class keeps
   CompressAI's), and an ``entropy_coder`` of list drop-ins for code that calls the coder directly;
-- every method that builds a ``compressai.ans`` coder (mbt2018's and cheng2020's
-  ``_compress_ar``/``_decompress_ar``, ``RasterScanLatentCodec``) is rebound, for this instance,
-  to ecc's drop-ins (:mod:`ecc.coding.compressai_adapter`), which reuse the model's tables.
+- a ``GaussianConditional`` keeping CompressAI's ``build_indexes`` gets
+  :func:`ecc.coding.compressai_entropy.build_indexes` (one ``bucketize``, the same integers);
+- mbt2018's ``_decompress_ar`` (cheng2020's too) becomes :mod:`ecc.coding.compressai_autoregressive`'s,
+  the same floating-point operations around ecc's ops on tensors;
+- every other method that builds a ``compressai.ans`` coder (``_compress_ar``,
+  ``RasterScanLatentCodec``) is rebound, for this instance, to ecc's drop-ins
+  (:mod:`ecc.coding.compressai_adapter`), which reuse the model's tables.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Callable
 
 import torch
 
-from . import compressai_adapter, compressai_entropy
+from . import compressai_adapter, compressai_autoregressive, compressai_entropy
 
 _ABSENT = object()
 # module -> {attribute: its instance value before use_ecc, or _ABSENT}
@@ -83,23 +87,29 @@ def _check_coder(name: str, model) -> None:
 
 def _replacements(module: torch.nn.Module, name: str) -> dict[str, object]:
     """The instance attributes that put ``module`` on ecc's coder."""
-    from compressai.entropy_models import EntropyBottleneck, EntropyModel
+    from compressai.entropy_models import EntropyBottleneck, EntropyModel, GaussianConditional
+    from compressai.models import JointAutoregressiveHierarchicalPriors
 
     out = {}
+    cls = type(module)
     if isinstance(module, EntropyModel):
         _check_coder(name, module)
         out["entropy_coder"] = _EntropyCoder()
-        cls = type(module)
         if cls.compress is EntropyModel.compress and cls.decompress is EntropyModel.decompress:
             out["compress"] = types.MethodType(compressai_entropy.compress, module)
             out["decompress"] = types.MethodType(compressai_entropy.decompress, module)
         elif cls.compress is EntropyBottleneck.compress and cls.decompress is EntropyBottleneck.decompress:
             out["compress"] = types.MethodType(compressai_entropy.bottleneck_compress, module)
             out["decompress"] = types.MethodType(compressai_entropy.bottleneck_decompress, module)
-    methods = _coder_methods(type(module))
+    if isinstance(module, GaussianConditional) and cls.build_indexes is GaussianConditional.build_indexes:
+        out["build_indexes"] = types.MethodType(compressai_entropy.build_indexes, module)
+    methods = _coder_methods(cls)
     if methods:
         models = tuple(m for m in module.modules() if isinstance(m, EntropyModel))
         out.update((attr, _rebound(module, f, coders, models)) for attr, f, coders in methods)
+    autoregressive = JointAutoregressiveHierarchicalPriors
+    if isinstance(module, autoregressive) and cls._decompress_ar is autoregressive._decompress_ar:
+        out["_decompress_ar"] = types.MethodType(compressai_autoregressive.decompress_ar, module)
     return out
 
 
