@@ -3,6 +3,8 @@ per part, unless the parts share it)."""
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from .. import ops
@@ -79,24 +81,40 @@ class StreamWriter:
 def _merged(parts):
     """(symbols, indexes, tables) coding every part at once: one table of all parts' rows after a
     placeholder row 0, each index moved to its part's rows, and skipped elements to row 0 (the
-    caller skips below 1). The bytes are those of coding the parts one after another."""
-    parts = [(symbols, index, _raw(tables), skip_below) for symbols, index, tables, skip_below in parts]
-    cdf, cdf_length, offset = parts[0][2]
-    width = max(tables[0].shape[1] for _, _, tables, _ in parts)
-    cdfs, lengths, offsets, indexes = [cdf[:1]], [cdf_length[:1]], [offset[:1]], []
-    first_row = 1
-    for i, (_, index, (cdf, cdf_length, offset), skip_below) in enumerate(parts):
-        rows = cdf.shape[0]
+    caller skips below 1). The bytes are those of coding the parts one after another. Parts that
+    all hold :class:`~ecc.ops.PreparedTables` get their merged table prepared once (cached)."""
+    tables = tuple(tables for _, _, tables, _ in parts)
+    if all(isinstance(t, ops.PreparedTables) for t in tables):
+        merged, first_rows = _merged_prepared(tables)
+    else:
+        merged, first_rows = _merge_tables([_raw(t) for t in tables])
+    indexes = []
+    for i, ((_, index, part_tables, skip_below), first_row) in enumerate(zip(parts, first_rows)):
+        rows = _raw(part_tables)[0].shape[0]
         if index.numel() and bool(((index < 0) | (index >= rows)).any()):
             raise ValueError(f"part {i} has an index outside [0, {rows}), the number of its cdf rows")
-        cdfs.append(cdf)
-        lengths.append(cdf_length)
-        offsets.append(offset)
         indexes.append(torch.where(index < skip_below, 0, index + first_row).int())
-        first_row += rows
-    cdf = torch.cat([torch.nn.functional.pad(c, (0, width - c.shape[1])) for c in cdfs])
-    return (torch.cat([symbols for symbols, _, _, _ in parts], 1), torch.cat(indexes, 1),
-            (cdf, torch.cat(lengths), torch.cat(offsets)))
+    return torch.cat([symbols for symbols, _, _, _ in parts], 1), torch.cat(indexes, 1), merged
+
+
+def _merge_tables(tables: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]):
+    """Every part's (cdf, cdf_length, offset) stacked after a placeholder row 0 (part 0's first
+    row), cdfs zero-padded to the widest -> (merged tables, each part's first row)."""
+    width = max(cdf.shape[1] for cdf, _, _ in tables)
+    stacked = [tuple(t[:1] for t in tables[0])] + list(tables)
+    first_rows = [1]
+    for cdf, _, _ in tables[:-1]:
+        first_rows.append(first_rows[-1] + cdf.shape[0])
+    cdf = torch.cat([torch.nn.functional.pad(c, (0, width - c.shape[1])) for c, _, _ in stacked])
+    return (cdf, torch.cat([n for _, n, _ in stacked]), torch.cat([o for _, _, o in stacked])), first_rows
+
+
+@functools.lru_cache(maxsize=32)
+def _merged_prepared(tables: tuple[ops.PreparedTables, ...]) -> tuple[ops.PreparedTables, list[int]]:
+    """:func:`_merge_tables` of prepared tables, prepared (the cache holds the parts' tables, so
+    their identities are not reused while cached: a model's tables are new objects after ``update()``)."""
+    merged, first_rows = _merge_tables([t.tables for t in tables])
+    return ops.prepare_tables(*merged), first_rows
 
 
 class StreamReader:

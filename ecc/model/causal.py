@@ -17,6 +17,12 @@ from torch import nn
 from .crm import ConvMixing, TimeMixing
 
 
+def pointwise(conv: nn.Conv1d, x: torch.Tensor) -> torch.Tensor:
+    """``conv(x)`` for a kernel-1 convolution, (B, C_in, L) -> (B, C_out, L), as one matrix product
+    over channels: on a packet's few frames 2-4x faster than conv1d (which takes a slow path)."""
+    return F.linear(x.transpose(1, 2), conv.weight[:, :, 0], conv.bias).transpose(1, 2)
+
+
 class CausalConv1d(nn.Conv1d):
     """A convolution that sees only the present and the past: its state is the last
     ``kernel_size - stride`` input frames. L must be a multiple of ``stride``; y (B, C_out, L / stride)."""
@@ -25,11 +31,19 @@ class CausalConv1d(nn.Conv1d):
         super().__init__(in_channels, out_channels, kernel_size, stride, groups=groups)
 
     def step(self, x: torch.Tensor, state: torch.Tensor | None):
-        keep = self.kernel_size[0] - self.stride[0]
+        keep, (kernel,), (stride,) = self.kernel_size[0] - self.stride[0], self.kernel_size, self.stride
         if state is None:
             state = x.new_zeros(x.shape[0], x.shape[1], keep)
         x = torch.cat([state, x], -1)
-        return F.conv1d(x, self.weight, self.bias, self.stride, 0, 1, self.groups), x[..., x.shape[-1] - keep:]
+        # The windows times the weights, as products (conv1d takes a slow path on a packet's few frames)
+        windows = x.unfold(-1, kernel, stride)                                    # (B, C_in, L / stride, k)
+        if self.groups == 1:
+            y = F.linear(windows.transpose(1, 2).flatten(2), self.weight.flatten(1), self.bias).transpose(1, 2)
+        elif self.groups == self.in_channels == self.out_channels:                 # depthwise
+            y = torch.einsum("bclk,ck->bcl", windows, self.weight[:, 0]) + self.bias[:, None]
+        else:
+            y = F.conv1d(x, self.weight, self.bias, self.stride, 0, 1, self.groups)
+        return y, x[..., x.shape[-1] - keep:]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.step(x, None)[0]
@@ -44,8 +58,18 @@ class CausalConvTranspose1d(nn.ConvTranspose1d):
         super().__init__(in_channels, out_channels, kernel_size, stride)
 
     def step(self, x: torch.Tensor, state: torch.Tensor | None):
-        full = F.conv_transpose1d(x, self.weight, None, self.stride)     # (B, C_out, stride L + k - stride)
-        length = self.stride[0] * x.shape[-1]
+        (kernel,), (stride,) = self.kernel_size, self.stride
+        length = stride * x.shape[-1]
+        if kernel % stride:
+            full = F.conv_transpose1d(x, self.weight, None, self.stride)          # (B, C_out, stride L + k - stride)
+        else:  # the same sums as products: input frame t adds its k outputs at [stride t, stride t + k)
+            batch, frames = x.shape[0], x.shape[-1]
+            products = F.linear(x.transpose(1, 2), self.weight.flatten(1).T)      # (B, L, C_out k)
+            products = products.reshape(batch, frames, self.out_channels, kernel // stride, stride)
+            full = x.new_zeros(batch, self.out_channels, length + kernel - stride)
+            for piece in range(kernel // stride):
+                part = products[:, :, :, piece].permute(0, 2, 1, 3).reshape(batch, self.out_channels, length)
+                full[..., stride * piece : stride * piece + length] += part
         if state is not None:
             full = torch.cat([full[..., : state.shape[-1]] + state, full[..., state.shape[-1]:]], -1)
         return full[..., :length] + self.bias[:, None], full[..., length:]
@@ -63,7 +87,7 @@ class CausalConvMixing(ConvMixing):
 
     def step(self, x: torch.Tensor, state: torch.Tensor | None):
         mixed, state = self.depthwise.step(x, state)
-        return x + self.down(F.gelu(self.up(self.norm(mixed)))), state
+        return x + pointwise(self.down, F.gelu(pointwise(self.up, self.norm(mixed)))), state
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.step(x, None)[0]
@@ -77,19 +101,27 @@ class CausalTimeMixing(TimeMixing):
 
     The state is (num, den), each (B, C) float32. Frames are taken ``block`` at a time, each block
     as one product with the (block x block) matrix of decays, so a step of any length gives the
-    recurrence's result (to float rounding). Keys are bounded to [-10, 10], so every term is at
+    recurrence's result (to float rounding); steps of at most ``short`` frames (a streaming
+    packet's) run the recurrence itself, which takes fewer operations. Keys are bounded to [-10, 10], so every term is at
     most e^10 and den_t >= e^-10: no overflow, no underflow, no running maximum needed.
     """
 
     block = 16
+    short = 2
 
     def step(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None):
-        r, k, v = self.rkv(self.norm(x)).chunk(3, 1)
+        r, k, v = pointwise(self.rkv, self.norm(x)).chunk(3, 1)
         weight = torch.exp(10 * torch.tanh(k / 10))
         rate = self.decay.exp()                                                   # (C,) decay per frame
         if state is None:
             state = (x.new_zeros(x.shape[:2]), x.new_zeros(x.shape[:2]))
         num, den = state
+        if x.shape[-1] <= self.short:
+            decay, values, outputs = torch.exp(-rate), weight * v, []
+            for t in range(x.shape[-1]):
+                num, den = decay * num + values[..., t], decay * den + weight[..., t]
+                outputs.append(num / den)
+            return x + pointwise(self.output, torch.sigmoid(r) * torch.stack(outputs, -1)), (num, den)
         outputs = []
         for start in range(0, x.shape[-1], self.block):
             w = weight[..., start : start + self.block]
@@ -102,7 +134,7 @@ class CausalTimeMixing(TimeMixing):
             dens = torch.einsum("cts,bcs->bct", decays, w) + carry * den[..., None]
             num, den = nums[..., -1], dens[..., -1]
             outputs.append(nums / dens)
-        return x + self.output(torch.sigmoid(r) * torch.cat(outputs, -1)), (num, den)
+        return x + pointwise(self.output, torch.sigmoid(r) * torch.cat(outputs, -1)), (num, den)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.step(x, None)[0]

@@ -96,7 +96,7 @@ class StreamDecoder:
         if header.sample_rate != SAMPLE_RATE or not 0 <= header.quality <= self.model.points - 1:
             raise PacketError(f"corrupt header: sample rate {header.sample_rate}, quality {header.quality}")
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def _payload(self, payload: bytes, header: StreamHeader) -> torch.Tensor:
         data = torch.frombuffer(bytearray(payload), dtype=torch.uint8)
         try:
@@ -104,7 +104,7 @@ class StreamDecoder:
         except RuntimeError as e:
             raise PacketError(f"corrupt or truncated packet ({str(e).splitlines()[0]})") from None
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def _decode(self, y_hat: torch.Tensor) -> np.ndarray:
         state = self.state
         if state.inverse_gain is None:

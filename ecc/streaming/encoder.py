@@ -121,7 +121,7 @@ class StreamEncoder:
         state.pending, state.ended = state.pending[:0], True
         return packets
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def _packet(self, samples: np.ndarray, drop: int | None) -> bytes:
         state = self.state
         state.network, y = self.model.encode_step(state.network, torch.from_numpy(samples)[None], self._gain)
