@@ -26,6 +26,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Sequence
 
+from . import output_files
 from .coding.reference_interleaved import LANES
 
 MAGIC = b"ECC\x00"
@@ -349,9 +350,11 @@ def read(path: str | PathLike) -> tuple[Header, list[int], bytes]:
 
 
 def write(path: str | PathLike, header: Header, stream_sizes: Sequence[int], payload: bytes) -> int:
-    """Write a `.ecc` file (see :func:`pack`); returns the number of bytes written."""
+    """Write a `.ecc` file (see :func:`pack`) atomically (a temporary file renamed onto ``path``, so
+    an interrupted write never leaves a partial file); returns the number of bytes written."""
     blob = pack(header, stream_sizes, payload)
-    Path(path).write_bytes(blob)
+    with output_files.writing(Path(path)) as temporary:
+        temporary.write_bytes(blob)
     return len(blob)
 
 

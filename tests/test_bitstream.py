@@ -5,6 +5,8 @@ import random
 import struct
 import zlib
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -230,6 +232,25 @@ def test_read_write(tmp_path):
     path.write_bytes(b"hello world")
     with pytest.raises(NotAnEccFile, match=f"{path}: not an .ecc file"):
         bitstream.read(path)
+
+
+def test_write_is_atomic(tmp_path, monkeypatch):
+    """A write that fails half way leaves the old file as it was and no temporary file behind."""
+    path = tmp_path / "a.ecc"
+    bitstream.write(path, header(), [1, 2], b"abc")
+    before = path.read_bytes()
+
+    write_bytes = Path.write_bytes
+
+    def fail(self, data):
+        write_bytes(self, data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", fail)
+    with pytest.raises(OSError, match="No space left"):
+        bitstream.write(path, header(), [3, 3], b"abcdef")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ecc"]
 
 
 def _unpack_or_error(blob: bytes) -> tuple | None:
