@@ -138,3 +138,16 @@ def test_unknown_path_is_refused(tables, monkeypatch):
     symbols, indexes = gaussian_latent(10, seed=1)
     with pytest.raises(RuntimeError, match="ECC_SIMD=sse9 is not a SIMD path: use scalar, avx2 or avx512"):
         encode(symbols, indexes, tables)
+
+
+@pytest.mark.parametrize("bad_chunk", [0, 1, 2])
+def test_an_error_in_either_chunk_of_a_pair_is_reported(tables, path, bad_chunk):
+    """A thread decodes chunks two at a time (AVX-512: their groups alternating); a bad index in
+    any one of them, the pair's first, its second or the odd one left over, fails the call."""
+    symbols, indexes = gaussian_latent(2500, seed=7, low=0.02, high=200.0, batch=1)
+    data, sizes = encode(symbols, indexes, tables, lanes=32, chunk_size=1024)  # chunks of 1024, 1024, 452
+    assert torch.equal(decode(data, sizes, indexes, tables), symbols)
+    broken = indexes.clone()
+    broken[0, 1024 * bad_chunk + 100] = tables[0].shape[0]
+    with pytest.raises(RuntimeError, match="index"):
+        decode(data, sizes, broken, tables)

@@ -173,17 +173,23 @@ void decode_spans(const StreamSpans& spans, const at::Tensor& indexes, const Dec
                        std::min<int64_t>(int64_t{1} << layout.chunk_log2, n - first), layout.lanes});
     }
   }
-  std::vector<int32_t> task_status(tasks.size());
+  std::vector<interleaved_stream::Status> task_status(tasks.size());
   const simd::Kernels kernels = simd::interleaved_kernels();
   const int32_t skip = clamp_skip_below(skip_below);
   const int32_t* idx = indexes.data_ptr<int32_t>();
   int32_t* symbols = out.data_ptr<int32_t>();
   const int64_t grain = tasks.empty() ? 1 : chunks_per_thread(tasks[0].len);  // streams' chunks are alike
   at::parallel_for(0, static_cast<int64_t>(tasks.size()), grain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
+    const auto task = [&](int64_t i) {
       const Task& t = tasks[i];
       const int64_t first = t.stream * n + t.first;
-      task_status[i] = kernels.decode(t.chunk, t.words, idx + first, t.len, t.lanes, skip, tables, symbols + first);
+      return simd::DecodeTask{t.chunk, t.words, idx + first, t.len, t.lanes, symbols + first};
+    };
+    int64_t i = begin;
+    for (; i + 1 < end; i += 2) kernels.decode_pair(task(i), task(i + 1), skip, tables, &task_status[i]);
+    if (i < end) {
+      const simd::DecodeTask t = task(i);
+      task_status[i] = kernels.decode(t.chunk, t.words, t.indexes, t.len, t.lanes, skip, tables, t.out);
     }
   });
   for (size_t i = 0; i < tasks.size(); ++i) {

@@ -8,9 +8,11 @@
 // q = x / freq from a float32 division fixed up by one step each way: x < freq << 16 after
 // renormalisation, so q < 2^16 and the float quotient is within 0.02 of x / freq.
 // Decode, per group: the bucket LUT gives a first slot, one gather of (cdf[s], cdf[s + 1]) pairs,
-// then gathers of cdf[s + 1] step it forward until cdf[s + 1] > cum; x = freq * (x >> 16) + cum - start; lanes with x < 2^16 take the
-// block of words below the cursor, expanded into them in lane order (vpexpandd); escaped lanes
-// then take their bypass items in rounds of the same kind.
+// then gathers of cdf[s + 1] step it forward until cdf[s + 1] > cum; x = freq * (x >> 16) + cum -
+// start; lanes with x < 2^16 take the block of words below the cursor, expanded into them in lane
+// order (vpexpandd); escaped lanes then take their bypass items in rounds of the same kind. The
+// decoder is latency-bound (each group's gathers wait on the state the last group left), so a
+// thread decodes its chunks two at a time, their groups alternating (decode_chunk_pair_avx512).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -264,19 +266,34 @@ Status encode(const int32_t* symbols, const int32_t* indexes, int64_t len, int32
   return kOk;
 }
 
+// One chunk's decoder, a group per step() (last group first), so that two chunks can be decoded
+// in one loop (decode_pair): their dependency chains (gathers, then the next state) are
+// independent, and the core overlaps them.
 template <int V>
-Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, int64_t len, int32_t lanes,
-              int32_t skip_below, const DecodeTables& t, int32_t* out) {
-  const __m512i rows = _mm512_set1_epi32(t.num_rows), skip = _mm512_set1_epi32(skip_below);
-  const __m512i stride = _mm512_set1_epi32(static_cast<int32_t>(t.cdf_stride));
-  const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
-  const __m512i word_mask = _mm512_set1_epi32(rans32::kWordMask), lower = _mm512_set1_epi32(rans32::kLower);
-  const uint8_t* words = chunk + 4 * lanes;
+struct ChunkDecoder {
+  const uint8_t* words;
+  const int32_t* indexes;
+  int32_t* out;
+  int64_t len, cursor, g;  // g: the next group to decode (decoding ends below 0)
+  int32_t lanes;
   __m512i x[V];
-  for (int v = 0; v < V; ++v) x[v] = _mm512_maskz_loadu_epi32(live_lanes(lanes, lanes, v), chunk + 4 * kWidth * v);
-  int64_t cursor = word_count;
-  for (int64_t g = (len + lanes - 1) / lanes - 1; g >= 0; --g) {
+
+  ChunkDecoder(const DecodeTask& task)
+      : words(task.chunk + 4 * task.lanes), indexes(task.indexes), out(task.out), len(task.len),
+        cursor(task.words), g((task.len + task.lanes - 1) / task.lanes - 1), lanes(task.lanes) {
+    for (int v = 0; v < V; ++v) x[v] = _mm512_maskz_loadu_epi32(live_lanes(lanes, lanes, v), task.chunk + 4 * kWidth * v);
+  }
+
+  bool done() const { return g < 0; }
+
+  // Decodes group g and moves to g - 1.
+  __attribute__((always_inline)) inline Status step(int32_t skip_below, const DecodeTables& t) {
+    const __m512i rows = _mm512_set1_epi32(t.num_rows), skip = _mm512_set1_epi32(skip_below);
+    const __m512i stride = _mm512_set1_epi32(static_cast<int32_t>(t.cdf_stride));
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+    const __m512i word_mask = _mm512_set1_epi32(rans32::kWordMask), lower = _mm512_set1_epi32(rans32::kLower);
     const int64_t g0 = g * lanes;
+    --g;
     const int32_t count = len - g0 < lanes ? static_cast<int32_t>(len - g0) : lanes;
     __mmask16 live[V], keep[V], need[V];
     __m512i next[V], symbol[V];
@@ -325,7 +342,7 @@ Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, 
       const Status st = decode_group(lane_x, words, &cursor, indexes + g0, count, skip_below, t, out + g0);
       if (st != kOk) return st;
       for (int v = 0; v < V; ++v) x[v] = _mm512_loadu_si512(lane_x + v * kWidth);
-      continue;
+      return kOk;
     }
     for (int v = 0; v < V; ++v) x[v] = next[v];
     if (!refill<V>(x, need, words, &cursor)) return kTruncated;
@@ -348,10 +365,42 @@ Status decode(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, 
         if (!escape::unmap_escaped(raw[l], t.offset[r], t.cdf_length[r] - 2, out[g0 + l])) return kCorrupt;
       }
     }
+    return kOk;
   }
-  uint32_t lane_x[kMaxLanes];
-  for (int v = 0; v < V; ++v) _mm512_storeu_si512(lane_x + v * kWidth, x[v]);
-  return chunk_finished(lane_x, lanes, cursor);
+
+  // kOk when every group is decoded and the chunk ends there (chunk_finished).
+  Status finish() const {
+    uint32_t lane_x[kMaxLanes];
+    for (int v = 0; v < V; ++v) _mm512_storeu_si512(lane_x + v * kWidth, x[v]);
+    return chunk_finished(lane_x, lanes, cursor);
+  }
+};
+
+template <int V>
+Status decode(const DecodeTask& task, int32_t skip_below, const DecodeTables& t) {
+  ChunkDecoder<V> d(task);
+  while (!d.done()) {
+    const Status st = d.step(skip_below, t);
+    if (st != kOk) return st;
+  }
+  return d.finish();
+}
+
+// Two chunks of the same lane count, their groups alternating while both have some.
+template <int V>
+void decode_pair(const DecodeTask& a, const DecodeTask& b, int32_t skip_below, const DecodeTables& t, Status* status) {
+  ChunkDecoder<V> da(a), db(b);
+  status[0] = status[1] = kOk;
+  while (!da.done() && !db.done()) {
+    status[0] = da.step(skip_below, t);
+    status[1] = db.step(skip_below, t);
+    if (status[0] != kOk || status[1] != kOk) break;
+  }
+  for (int i = 0; i < 2; ++i) {
+    ChunkDecoder<V>& d = i == 0 ? da : db;
+    while (status[i] == kOk && !d.done()) status[i] = d.step(skip_below, t);
+    if (status[i] == kOk) status[i] = d.finish();
+  }
 }
 
 }  // namespace
@@ -369,8 +418,19 @@ Status encode_chunk_avx512(const int32_t* symbols, const int32_t* indexes, int64
 Status decode_chunk_avx512(const uint8_t* chunk, int64_t word_count, const int32_t* indexes, int64_t len,
                            int32_t lanes, int32_t skip_below, const DecodeTables& t, int32_t* out) {
   if (lanes == 1 || !gathers_fit(t)) return decode_chunk(chunk, word_count, indexes, len, lanes, skip_below, t, out);
-  return lanes == 32 ? decode<2>(chunk, word_count, indexes, len, lanes, skip_below, t, out)
-                     : decode<1>(chunk, word_count, indexes, len, lanes, skip_below, t, out);
+  const DecodeTask task{chunk, word_count, indexes, len, lanes, out};
+  return lanes == 32 ? decode<2>(task, skip_below, t) : decode<1>(task, skip_below, t);
+}
+
+void decode_chunk_pair_avx512(const DecodeTask& a, const DecodeTask& b, int32_t skip_below, const DecodeTables& t,
+                              Status* status) {
+  if (a.lanes != b.lanes || a.lanes == 1 || !gathers_fit(t)) {
+    decode_one_by_one<decode_chunk_avx512>(a, b, skip_below, t, status);
+  } else if (a.lanes == 32) {
+    decode_pair<2>(a, b, skip_below, t, status);
+  } else {
+    decode_pair<1>(a, b, skip_below, t, status);
+  }
 }
 
 }  // namespace simd

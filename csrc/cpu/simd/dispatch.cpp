@@ -45,11 +45,12 @@ const char* path_name(Path path) {
 Kernels interleaved_kernels() {
   switch (requested_path()) {
     case Path::kAvx512:
-      return {Path::kAvx512, encode_chunk_avx512, decode_chunk_avx512};
+      return {Path::kAvx512, encode_chunk_avx512, decode_chunk_avx512, decode_chunk_pair_avx512};
     case Path::kAvx2:
-      return {Path::kAvx2, encode_chunk_avx2, decode_chunk_avx2};
+      return {Path::kAvx2, encode_chunk_avx2, decode_chunk_avx2, decode_one_by_one<decode_chunk_avx2>};
     default:
-      return {Path::kScalar, interleaved_stream::encode_chunk, interleaved_stream::decode_chunk};
+      return {Path::kScalar, interleaved_stream::encode_chunk, interleaved_stream::decode_chunk,
+              decode_one_by_one<interleaved_stream::decode_chunk>};
   }
 }
 

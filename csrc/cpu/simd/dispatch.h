@@ -31,10 +31,31 @@ using DecodeChunk = interleaved_stream::Status (*)(const uint8_t* chunk, int64_t
                                                    int64_t len, int32_t lanes, int32_t skip_below,
                                                    const DecodeTables& t, int32_t* out);
 
+// One chunk to decode (DecodeChunk's arguments but the skip threshold and tables).
+struct DecodeTask {
+  const uint8_t* chunk;
+  int64_t words;
+  const int32_t* indexes;
+  int64_t len;
+  int32_t lanes;
+  int32_t* out;
+};
+// Decodes two chunks, status[0] and [1] their outcomes: the same as two DecodeChunk calls.
+using DecodeChunkPair = void (*)(const DecodeTask& a, const DecodeTask& b, int32_t skip_below, const DecodeTables& t,
+                                 interleaved_stream::Status* status);
+
+template <DecodeChunk kDecode>
+void decode_one_by_one(const DecodeTask& a, const DecodeTask& b, int32_t skip_below, const DecodeTables& t,
+                       interleaved_stream::Status* status) {
+  status[0] = kDecode(a.chunk, a.words, a.indexes, a.len, a.lanes, skip_below, t, a.out);
+  status[1] = kDecode(b.chunk, b.words, b.indexes, b.len, b.lanes, skip_below, t, b.out);
+}
+
 struct Kernels {
   Path path;
   EncodeChunk encode;
   DecodeChunk decode;
+  DecodeChunkPair decode_pair;
 };
 
 // The kernels of the path in use now (raises when ECC_SIMD asks for one this CPU lacks).
@@ -94,6 +115,8 @@ interleaved_stream::Status encode_chunk_avx512(const int32_t* symbols, const int
 interleaved_stream::Status decode_chunk_avx512(const uint8_t* chunk, int64_t word_count, const int32_t* indexes,
                                                int64_t len, int32_t lanes, int32_t skip_below,
                                                const DecodeTables& t, int32_t* out);
+void decode_chunk_pair_avx512(const DecodeTask& a, const DecodeTask& b, int32_t skip_below, const DecodeTables& t,
+                              interleaved_stream::Status* status);
 
 }  // namespace simd
 }  // namespace ecc
