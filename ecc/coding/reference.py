@@ -72,6 +72,19 @@ def _items(symbols, indexes, cdfs, cdf_lengths, offsets, skip_below):
     return items
 
 
+def put_items(items: list[tuple[int, int, int]], x: int, lower: int, word_bits: int) -> tuple[int, list[int]]:
+    """rANS-encodes ``items`` (start, freq, precision bits) last to first from state ``x``: before
+    each put, if it would take the state past ``lower << word_bits``, the low ``word_bits`` are
+    emitted. Returns the final state and the words in emission order."""
+    words = []
+    for start, freq, bits in reversed(items):
+        if x >= ((lower >> bits) << word_bits) * freq:  # renormalise: emit the low word
+            words.append(x & ((1 << word_bits) - 1))
+            x >>= word_bits
+        x = ((x // freq) << bits) + x % freq + start
+    return x, words
+
+
 def encode_stream(
     symbols: Sequence[int],
     indexes: Sequence[int],
@@ -81,12 +94,7 @@ def encode_stream(
     skip_below: int = -1,
 ) -> bytes:
     """One `compressai`-format stream, as CompressAI's ``encode_with_indexes`` (skip off)."""
-    x, words = LOWER, []
-    for start, freq, bits in reversed(_items(symbols, indexes, cdfs, cdf_lengths, offsets, skip_below)):
-        if x >= ((LOWER >> bits) << 32) * freq:  # renormalise: emit the low word
-            words.append(x & WORD_MASK)
-            x >>= 32
-        x = ((x // freq) << bits) + x % freq + start
+    x, words = put_items(_items(symbols, indexes, cdfs, cdf_lengths, offsets, skip_below), LOWER, LOWER, 32)
     words += [x >> 32, x & WORD_MASK]  # the flush, written last and read first
     return struct.pack(f"<{len(words)}I", *reversed(words))
 

@@ -31,12 +31,7 @@ def encode_stream(
     skip_below: int = -1,
 ) -> bytes:
     """One `compact`-format stream."""
-    x, words = INITIAL, []
-    for start, freq, bits in reversed(_items(symbols, indexes, cdfs, cdf_lengths, offsets, skip_below)):
-        if x >= ((LOWER >> bits) << 16) * freq:  # renormalise: emit the low word
-            words.append(x & 0xFFFF)
-            x >>= 16
-        x = ((x // freq) << bits) + x % freq + start
+    x, words = reference.put_items(_items(symbols, indexes, cdfs, cdf_lengths, offsets, skip_below), INITIAL, LOWER, 16)
     state = x.to_bytes(3 if x < SHORT_STATE else 4, "little")
     return state + struct.pack(f"<{len(words)}H", *reversed(words))
 
