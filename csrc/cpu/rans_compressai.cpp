@@ -11,7 +11,7 @@
 #include "../checks.h"
 #include "../common/compressai_stream.h"
 #include "../common/streams.h"
-#include "../decode_ops.h"
+#include "../coder_ops.h"
 #include "cpu_tables.h"
 #include "padded.h"
 
@@ -46,26 +46,11 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& s
 }
 
 std::tuple<at::Tensor, at::Tensor> encode_flat(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
-                                               const TableViews& tables, int64_t skip_below) {
+                                               at::TensorList prepared, int64_t skip_below) {
+  const TableViews tables = prepared_views(op, prepared, symbols.device());
   const auto [padded, sizes, status] = encode_padded(symbols, indexes, tables, skip_below);
   check_stream_status(op, status.data_ptr<int32_t>(), status.size(0), tables.enc.num_rows);
   return {compact_streams_cpu(op, padded, sizes), sizes};
-}
-
-std::tuple<at::Tensor, at::Tensor> rans_encode_cpu(const at::Tensor& symbols, const at::Tensor& indexes,
-                                                   const at::Tensor& cdf, const at::Tensor& cdf_length,
-                                                   const at::Tensor& offset, int64_t skip_below) {
-  const char* op = "rans_encode";
-  check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
-  const std::vector<at::Tensor> tables = prepare_tables_cpu(op, cdf, cdf_length, offset, kEncoderPart);
-  return encode_flat(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
-}
-
-std::tuple<at::Tensor, at::Tensor> rans_encode_prepared_cpu(const at::Tensor& symbols, const at::Tensor& indexes,
-                                                            at::TensorList tables, int64_t skip_below) {
-  const char* op = "rans_encode";
-  check_symbol_args(op, symbols, indexes);
-  return encode_flat(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> rans_encode_padded_cpu(const at::Tensor& symbols,
@@ -135,13 +120,14 @@ std::tuple<at::Tensor, at::Tensor> rans_decode_padded_cpu(const at::Tensor& padd
   return {out, status};
 }
 
+using Encode = EncodeOps<prepare_tables_cpu, encode_flat>;
 using Decode = DecodeOps<prepare_tables_cpu, decode_from>;
 
 }  // namespace
 
 TORCH_LIBRARY_IMPL(ecc, CPU, m) {
-  m.impl("rans_encode", &rans_encode_cpu);
-  m.impl("rans_encode.prepared", &rans_encode_prepared_cpu);
+  m.impl("rans_encode", &Encode::whole);
+  m.impl("rans_encode.prepared", &Encode::whole_prepared);
   m.impl("rans_encode_padded", &rans_encode_padded_cpu);
   m.impl("rans_decode", &Decode::whole);
   m.impl("rans_decode.prepared", &Decode::whole_prepared);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../checks.h"
+#include "../coder_ops.h"
 #include "../common/interleaved_stream.h"
 #include "../common/streams.h"
 #include "cpu_tables.h"
@@ -90,44 +91,14 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& s
   return {padded, sizes, status};
 }
 
-// chunk_size 0: from the batch (batch_chunk_log2).
-int32_t chunk_log2_for(const char* op, const at::Tensor& symbols, int64_t lanes, int64_t chunk_size) {
-  if (chunk_size == 0) {
-    check_interleaved_args(op, lanes, int64_t{1} << kMinChunkLog2);
-    return batch_chunk_log2(symbols.size(0), symbols.size(1));
-  }
-  return check_interleaved_args(op, lanes, chunk_size);
-}
-
 std::tuple<at::Tensor, at::Tensor> encode_flat(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
-                                               const TableViews& tables, int64_t skip_below, int64_t lanes,
+                                               at::TensorList prepared, int64_t skip_below, int64_t lanes,
                                                int64_t chunk_size) {
-  const int32_t chunk_log2 = chunk_log2_for(op, symbols, lanes, chunk_size);
+  const TableViews tables = prepared_views(op, prepared, symbols.device());
+  const int32_t chunk_log2 = chunk_log2_for(op, symbols.size(0), symbols.size(1), lanes, chunk_size);
   const auto [padded, sizes, status] = encode_padded(symbols, indexes, tables, skip_below, lanes, chunk_log2);
   check_stream_status(op, status.data_ptr<int32_t>(), status.size(0), tables.enc.num_rows);
   return {compact_streams_cpu(op, padded, sizes), sizes};
-}
-
-std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(const at::Tensor& symbols, const at::Tensor& indexes,
-                                                               const at::Tensor& cdf, const at::Tensor& cdf_length,
-                                                               const at::Tensor& offset, int64_t skip_below,
-                                                               int64_t lanes, int64_t chunk_size) {
-  const char* op = "rans_encode_interleaved";
-  check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
-  chunk_log2_for(op, symbols, lanes, chunk_size);  // argument errors before table errors
-  const std::vector<at::Tensor> tables = prepare_tables_cpu(op, cdf, cdf_length, offset, kEncoderPart);
-  return encode_flat(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below, lanes,
-                     chunk_size);
-}
-
-std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_prepared_cpu(const at::Tensor& symbols,
-                                                                        const at::Tensor& indexes,
-                                                                        at::TensorList tables, int64_t skip_below,
-                                                                        int64_t lanes, int64_t chunk_size) {
-  const char* op = "rans_encode_interleaved";
-  check_symbol_args(op, symbols, indexes);
-  return encode_flat(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below, lanes,
-                     chunk_size);
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> rans_encode_interleaved_padded_cpu(
@@ -136,7 +107,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> rans_encode_interleaved_padded_cp
   const char* op = "rans_encode_interleaved_padded";
   check_symbol_args(op, symbols, indexes);
   const TableViews views = prepared_views(op, tables, symbols.device());
-  return encode_padded(symbols, indexes, views, skip_below, lanes, chunk_log2_for(op, symbols, lanes, chunk_size));
+  const int32_t chunk_log2 = chunk_log2_for(op, symbols.size(0), symbols.size(1), lanes, chunk_size);
+  return encode_padded(symbols, indexes, views, skip_below, lanes, chunk_log2);
 }
 
 // Decodes every stream of `spans` (indexes (B, N) int32) into out; status (B,) int32: a stream's
@@ -205,14 +177,6 @@ at::Tensor decode_flat(const at::Tensor& data, const at::Tensor& sizes, const at
   return out;
 }
 
-at::Tensor rans_decode_interleaved_cpu(const at::Tensor& data, const at::Tensor& sizes, const at::Tensor& indexes,
-                                       const at::Tensor& cdf, const at::Tensor& cdf_length, const at::Tensor& offset,
-                                       int64_t skip_below) {
-  const char* op = "rans_decode_interleaved";
-  check_decode_args(op, data, sizes, indexes, cdf, cdf_length, offset);
-  return decode_flat(data, sizes, indexes, prepare_tables_cpu(op, cdf, cdf_length, offset, kDecoderPart), skip_below);
-}
-
 std::tuple<at::Tensor, at::Tensor> rans_decode_interleaved_padded_cpu(const at::Tensor& padded,
                                                                       const at::Tensor& sizes,
                                                                       const at::Tensor& indexes,
@@ -227,13 +191,15 @@ std::tuple<at::Tensor, at::Tensor> rans_decode_interleaved_padded_cpu(const at::
   return {out, status};
 }
 
+using Interleaved = InterleavedOps<prepare_tables_cpu, encode_flat, decode_flat>;
+
 }  // namespace
 
 TORCH_LIBRARY_IMPL(ecc, CPU, m) {
-  m.impl("rans_encode_interleaved", &rans_encode_interleaved_cpu);
-  m.impl("rans_encode_interleaved.prepared", &rans_encode_interleaved_prepared_cpu);
+  m.impl("rans_encode_interleaved", &Interleaved::encode);
+  m.impl("rans_encode_interleaved.prepared", &Interleaved::encode_prepared);
   m.impl("rans_encode_interleaved_padded", &rans_encode_interleaved_padded_cpu);
-  m.impl("rans_decode_interleaved", &rans_decode_interleaved_cpu);
+  m.impl("rans_decode_interleaved", &Interleaved::decode);
   m.impl("rans_decode_interleaved.prepared", &decode_flat);
   m.impl("rans_decode_interleaved_padded", &rans_decode_interleaved_padded_cpu);
 }
