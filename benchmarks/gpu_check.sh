@@ -3,14 +3,16 @@
 # H100/H200: build ecc with CUDA in place (TORCH_CUDA_ARCH_LIST=9.0), then, each step under its own
 # `timeout` inside one overall budget (BUDGET_S, default 470 s):
 #   tests      the CUDA tests and the coder tests (FULL=1: the whole suite)
+#   kernels    ecc bench --kernel-only (CUDA events, padded ops) up to 64e6 symbols
+#   e2e        ecc bench end to end (flat ops, host syncs included) up to 64e6 symbols
+#   codec      benchmarks/codec_on_device.py: SpeechCodec on CUDA, CPU<->CUDA files, x real time
 #   memcheck   compute-sanitizer memcheck on benchmarks/kernels_once.py (every coding kernel once)
 #   racecheck  compute-sanitizer racecheck on the same, interleaved kernels only
-#   kernels    ecc bench --kernel-only (CUDA events, padded ops) up to 64e6 symbols; again with the
-#              tables in global memory (ECC_CUDA_TABLES=global) and as 4096 streams
-#   e2e        ecc bench end to end (flat ops, host syncs included) up to 64e6 symbols
+#   kernels_*  the kernels again with the tables in global memory (ECC_CUDA_TABLES=global), and
+#              both formats as 4096 streams
 #   profile    nsys, else ncu, on the hot kernels (interleaved encode / decode), with a summary
-#   codec      benchmarks/codec_on_device.py: SpeechCodec on CUDA, CPU<->CUDA files, x real time
 #   train      benchmarks/gpu_train.sh for the budget left, when its corpus travelled along
+# The most wanted first: when the budget runs out, the later steps are skipped.
 # Output in $OUT (or ./gpu-out), at most 8 files (what a lent machine sends back): summary.txt (each
 # step's status, time and key lines), logs.tar.gz (every log) and profile.txt.
 # Wheels for packages the machine lacks (compressai) are installed from .whl/ if present.
@@ -84,59 +86,69 @@ python3 -c "import torch, ecc; print('torch', torch.__version__, 'cuda', torch.v
 if [ "${FULL:-0}" = 1 ]; then
   step tests 240 python3 -m pytest -ra -q -p no:cacheprovider tests
 else
-  step tests 150 python3 -m pytest -ra -q -p no:cacheprovider tests/test_cuda.py tests/test_prepared_zero_sync.py \
+  step tests 120 python3 -m pytest -ra -q -p no:cacheprovider tests/test_cuda.py tests/test_prepared_zero_sync.py \
     tests/test_rans_interleaved.py tests/test_rans_compressai.py tests/test_opcheck.py
 fi
 keep tests "passed|failed|error|FAILED|ERROR|SKIPPED" 30
 
-# 2. compute-sanitizer on every coding kernel once. The caching allocator is off, so each tensor
+# 2. Benchmarks: the kernels alone (CUDA events), then end to end. The `compressai` format is one
+# thread per stream, so one stream of 64e6 would take minutes: it runs as 4096 streams only.
+big=6.4e7
+[ "$dry" = 1 ] && big=2e4
+step kernels 90 python3 -m ecc bench --kernel-only --device "$device" --sizes "1e4,1e5,1e6,$big" --streams 1 \
+  --coders "ecc interleaved" --repeat 10 --quiet
+keep kernels "^(coder|ecc|---)" 20
+step e2e 60 python3 -m ecc bench --device "$device" --sizes "1e6,$big" --coders "ecc interleaved" --repeat 5 --quiet
+keep e2e "^(coder|ecc|---)" 20
+
+# 3. The speech codec on the device.
+if [ "$dry" = 1 ]; then
+  step codec 120 python3 benchmarks/codec_on_device.py --device cpu --batch 2 --seconds 1 --repeat 1
+else
+  step codec 90 python3 benchmarks/codec_on_device.py --device cuda --batch 64 --seconds 3
+fi
+keep codec "^(ok|FAILED|info|batch)|codec_on_device" 12
+
+# 4. compute-sanitizer on every coding kernel once. The caching allocator is off, so each tensor
 # is its own allocation and an access past it is caught.
 sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
 if [ "$dry" = 1 ]; then
   step kernels_once 60 python3 benchmarks/kernels_once.py --device cpu
   keep kernels_once "^(ok|FAILED)|kernels_once" 5
 elif [ -n "$sanitizer" ]; then
-  step memcheck 120 env PYTORCH_NO_CUDA_MEMORY_CACHING=1 "$sanitizer" --tool memcheck --error-exitcode 9 \
+  step memcheck 90 env PYTORCH_NO_CUDA_MEMORY_CACHING=1 "$sanitizer" --tool memcheck --error-exitcode 9 \
     python3 benchmarks/kernels_once.py --device cuda
   keep memcheck "ERROR SUMMARY|FAILED|kernels_once|Invalid" 10
-  step racecheck 120 "$sanitizer" --tool racecheck --error-exitcode 9 \
+  step racecheck 60 "$sanitizer" --tool racecheck --error-exitcode 9 \
     python3 benchmarks/kernels_once.py --device cuda --formats interleaved
   keep racecheck "ERROR SUMMARY|RACECHECK SUMMARY|hazard|FAILED|kernels_once" 10
 else
   note "== memcheck, racecheck: SKIPPED (no compute-sanitizer)"
 fi
 
-# 3. Benchmarks: the kernels alone (CUDA events), then end to end. The `compressai` format is one
-# thread per stream, so one stream of 64e6 would take minutes: it runs as 4096 streams only.
-big=6.4e7
-[ "$dry" = 1 ] && big=2e4
-step kernels 150 python3 -m ecc bench --kernel-only --device "$device" --sizes "1e4,1e5,1e6,$big" --streams 1 \
-  --coders "ecc interleaved" --repeat 10 --quiet
-keep kernels "^(coder|ecc|---)" 20
-# The same at 64e6 with the tables forced into global memory, to measure what shared memory gives.
+# 5. More kernel timings: 64e6 with the tables forced into global memory (what shared memory
+# gives), and both formats as 4096 streams.
 step kernels_global 60 env ECC_CUDA_TABLES=global python3 -m ecc bench --kernel-only --device "$device" --sizes "$big" \
   --streams 1 --coders "ecc interleaved" --skip off --repeat 10 --quiet
 keep kernels_global "^ecc" 4
 step kernels_batch 90 python3 -m ecc bench --kernel-only --device "$device" --sizes "1e6,$big" --streams 4096 \
   --skip off --repeat 10 --quiet
 keep kernels_batch "^(coder|ecc|---)" 20
-step e2e 90 python3 -m ecc bench --device "$device" --sizes "1e6,$big" --coders "ecc interleaved" --repeat 5 --quiet
-keep e2e "^(coder|ecc|---)" 20
 
-# 4. Profile of the hot kernels: one kernel-only run of the interleaved format at 64e6 symbols.
+# 6. Profile of the hot kernels: one kernel-only run of the interleaved format at 64e6 symbols.
 profiled=(python3 -m ecc bench --kernel-only --device "$device" --sizes "$big" --streams 1 --skip off
   --coders "ecc interleaved" --repeat 3 --quiet)
 if [ "$dry" = 1 ]; then
   note "== profile: SKIPPED (dry run)"
 elif command -v nsys >/dev/null; then
-  step profile 120 nsys profile --force-overwrite true -o "$logs/profile" "${profiled[@]}" \
+  step profile 90 nsys profile --force-overwrite true -o "$logs/profile" "${profiled[@]}" \
     && step profile_stats 60 nsys stats --report cuda_gpu_kern_sum --format table "$logs/profile.nsys-rep"
   cp "$logs/profile_stats.log" "$out/profile.txt" 2>/dev/null
   keep profile_stats "encode_chunks|decode_chunks|pack_chunks|compact|Time" 12
 elif command -v ncu >/dev/null; then
   # ncu replays each kernel; 2 launches of each hot kernel, at a quarter of the size.
   profiled[8]=1.6e7
-  step profile 180 ncu --clock-control none --kernel-name "regex:encode_chunks|decode_chunks|pack_chunks" \
+  step profile 120 ncu --clock-control none --kernel-name "regex:encode_chunks|decode_chunks|pack_chunks" \
     --launch-count 6 --section SpeedOfLight --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis \
     "${profiled[@]}"
   cp "$logs/profile.log" "$out/profile.txt"
@@ -145,15 +157,7 @@ else
   note "== profile: SKIPPED (neither nsys nor ncu)"
 fi
 
-# 5. The speech codec on the device.
-if [ "$dry" = 1 ]; then
-  step codec 120 python3 benchmarks/codec_on_device.py --device cpu --batch 2 --seconds 1 --repeat 1
-else
-  step codec 150 python3 benchmarks/codec_on_device.py --device cuda --batch 64 --seconds 3
-fi
-keep codec "^(ok|FAILED|info|batch)|codec_on_device" 12
-
-# 6. Adversarial fine-tune, for the minutes left, when its corpus travelled along.
+# 7. Adversarial fine-tune, for the minutes left, when its corpus travelled along.
 if [ -f benchmarks/gpu_train.sh ] && [ "$dry" != 1 ]; then
   if [ ! -f "${DATA:-gpu_corpus}/manifest.csv" ]; then
     note "== train: SKIPPED (no corpus at ${DATA:-gpu_corpus}; see benchmarks/gpu_train.sh)"

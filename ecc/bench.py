@@ -5,14 +5,16 @@ elements), values ``round(N(0, scale))``, CompressAI's default 64-scale table. W
 elements whose scale is below 0.15 (DCVC's threshold) are not coded. Each coder's round trip
 is checked before it is timed; times are the median of ``repeat`` runs (device-synchronised).
 
-Coders: ecc's two formats on each device, the pure-Python reference (small sizes only),
+Coders: ecc's two formats on each device (on CUDA `interleaved` with the batch's chunk size and
+32 lanes), the pure-Python reference (small sizes only),
 CompressAI's coder (lists prebuilt), constriction's AnsCoder with its QuantizedGaussian model,
 and torchac (per-symbol int16 CDFs; small sizes only, no escapes, so values are clipped).
 
 ``kernel_only`` (``ecc bench --kernel-only``) times ecc's coding kernels alone instead: the same
 workload cut into ``streams`` streams, tables prepared and inputs resident on the device before
 timing, the zero-sync padded ops (no host read inside the timed region; statuses and round trip
-checked after it), CUDA events on CUDA and a monotonic clock on the CPU.
+checked outside it). On CUDA each op is captured in a CUDA graph whose replays are timed with CUDA
+events (no launch gaps; plain calls, with a warning, if capture fails); on the CPU a monotonic clock.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import importlib
 import math
 import statistics
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -79,8 +82,11 @@ def _ecc_coders(w: Workload, device: str) -> list[Coder]:
     tables = tuple(t.to(device) for t in w.tables)
     coders = []
     for fmt in ops.FORMATS:
-        def encode(fmt=fmt):
-            return ops.rans_encode(sym, idx, *tables, skip_below=w.skip_below, format=fmt)
+        # On a GPU the interleaved format takes the batch's chunk size and full warps (32 lanes).
+        layout = {"chunk_size": 0, "lanes": 32} if fmt == "interleaved" and device.startswith("cuda") else {}
+
+        def encode(fmt=fmt, layout=layout):
+            return ops.rans_encode(sym, idx, *tables, skip_below=w.skip_below, format=fmt, **layout)
 
         def decode(h, fmt=fmt):
             return ops.rans_decode(*h, idx, *tables, skip_below=w.skip_below, format=fmt)
@@ -241,22 +247,43 @@ def run(sizes: list[int], devices: list[str], skips: list[bool], repeat: int, pr
     return rows
 
 
+def _graph_of(fn: Callable[[], object]) -> Callable[[], object]:
+    """fn captured in a CUDA graph (its replay), after a warm-up on a side stream; fn itself, with a
+    warning, when it cannot be captured."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        fn()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    try:
+        with torch.cuda.graph(graph):
+            fn()
+    except RuntimeError as e:
+        warnings.warn(f"timing without a CUDA graph: the op could not be captured ({str(e).splitlines()[0]})")
+        return fn
+    return graph.replay
+
+
 def _kernel_seconds(fn: Callable[[], object], repeat: int, device: str) -> float:
-    """Median seconds of fn() over repeat runs after one warm-up: CUDA events recorded around each
-    run and read after one final synchronisation, or time.perf_counter on the CPU."""
-    fn()
+    """Median seconds of fn() over repeat runs after a warm-up: on CUDA its CUDA-graph replays (no
+    launch gaps), CUDA events recorded around each and read after one final synchronisation;
+    time.perf_counter on the CPU."""
     if not device.startswith("cuda"):
+        fn()
         times = []
         for _ in range(repeat):
             start = time.perf_counter()
             fn()
             times.append(time.perf_counter() - start)
         return statistics.median(times)
+    run = _graph_of(fn)
+    run()
     events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(repeat)]
     torch.cuda.synchronize(device)
     for start, end in events:
         start.record()
-        fn()
+        run()
         end.record()
     torch.cuda.synchronize(device)
     return statistics.median(start.elapsed_time(end) / 1e3 for start, end in events)
