@@ -323,3 +323,17 @@ def test_opcheck_zero_sync_on_cuda(tables):
         padded, sizes, _ = encode(symbols, indexes, prepared.tensors, -1, *extra)
         torch.library.opcheck(decode.default, (padded, sizes, indexes, prepared.tensors, -1))
         torch.library.opcheck(torch.ops.ecc.rans_compact.default, (padded, sizes))
+
+
+@pytest.mark.parametrize("skip_below", [-1, 20])
+def test_interleaved_tables_in_shared_and_global_memory_give_the_same_bytes(tables, monkeypatch, skip_below):
+    symbols, indexes = gaussian_latent(40000, seed=38, batch=3)
+    symbols[:, ::61] += 2000  # escapes
+    prepared = ecc.ops.prepare_tables(*on("cuda", tables))
+    kwargs = dict(skip_below=skip_below, format="interleaved", lanes=32, chunk_size=1024)
+    shared = ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), prepared, **kwargs)
+    monkeypatch.setenv("ECC_CUDA_TABLES", "global")  # read at every launch
+    globl = ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), prepared, **kwargs)
+    assert torch.equal(shared[0], globl[0]) and torch.equal(shared[1], globl[1])
+    decoded = ecc.ops.rans_decode(*shared, indexes.cuda(), prepared, skip_below=skip_below, format="interleaved")
+    assert torch.equal(decoded.cpu(), torch.where(indexes >= skip_below, symbols, 0))
