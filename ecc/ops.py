@@ -419,7 +419,8 @@ def rans_encode_padded(
             0 (default) to choose it from the batch (2^16 down to 2^12 until the batch has 4096 chunks).
     Returns:
         padded (B, max_bytes) uint8: stream b is ``padded[b, :sizes[b]]`` (max_bytes depends on
-        B, N, format, lanes and chunk size only); sizes (B,) int64 (0 where the status is not 0);
+        B, N, format, lanes and chunk size only; the bytes after a stream are zeros on the CPU,
+        unspecified on CUDA); sizes (B,) int64 (0 where the status is not 0);
         status (B,) int32: 0, or the stream's error code (:func:`check_status` raises for it).
     """
     symbols, indexes = _as_streams(symbols).contiguous(), _as_streams(indexes).contiguous()
