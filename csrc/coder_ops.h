@@ -15,29 +15,55 @@
 
 namespace ecc {
 
-// The `compressai` format's encoders. EncodeFlat(op, symbols, indexes, tables, skip_below) ->
-// (data, sizes): the backend's padded encoder, status check and compaction (symbols checked).
-template <auto Prepare, auto EncodeFlat>
+// Raises for the first stream of status (B,) int32 (any device; one host read) that is not kOk.
+inline void check_statuses(const char* op, const at::Tensor& status, int64_t num_rows) {
+  const at::Tensor host = status.cpu();
+  check_stream_status(op, host.data_ptr<int32_t>(), host.size(0), num_rows);
+}
+
+// A backend's padded encoder made flat: its statuses checked (one host read), then
+// Compact(op, padded, sizes) -> data. `encoded` is EncodePadded's (padded, sizes, status).
+template <auto Compact>
+std::tuple<at::Tensor, at::Tensor> flat_streams(const char* op,
+                                                const std::tuple<at::Tensor, at::Tensor, at::Tensor>& encoded,
+                                                at::TensorList tables) {
+  const auto& [padded, sizes, status] = encoded;
+  check_statuses(op, status, tables[kCdf].size(0));
+  return {Compact(op, padded, sizes), sizes};
+}
+
+// The `compressai` format's encoders. EncodePadded(op, symbols, indexes, tables, skip_below) ->
+// (padded, sizes, status): the backend's zero-sync encoder (symbols checked; it checks the
+// prepared list).
+template <auto Prepare, auto EncodePadded, auto Compact>
 struct EncodeOps {
   static std::tuple<at::Tensor, at::Tensor> whole(const at::Tensor& symbols, const at::Tensor& indexes,
                                                   const at::Tensor& cdf, const at::Tensor& cdf_length,
                                                   const at::Tensor& offset, int64_t skip_below) {
     const char* op = "rans_encode";
     check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
-    return EncodeFlat(op, symbols, indexes, Prepare(op, cdf, cdf_length, offset, kEncoderPart), skip_below);
+    const std::vector<at::Tensor> tables = Prepare(op, cdf, cdf_length, offset, kEncoderPart);
+    return flat_streams<Compact>(op, EncodePadded(op, symbols, indexes, tables, skip_below), tables);
   }
 
   static std::tuple<at::Tensor, at::Tensor> whole_prepared(const at::Tensor& symbols, const at::Tensor& indexes,
                                                            at::TensorList tables, int64_t skip_below) {
-    check_symbol_args("rans_encode", symbols, indexes);
-    return EncodeFlat("rans_encode", symbols, indexes, tables, skip_below);
+    const char* op = "rans_encode";
+    check_symbol_args(op, symbols, indexes);
+    return flat_streams<Compact>(op, EncodePadded(op, symbols, indexes, tables, skip_below), tables);
+  }
+
+  static std::tuple<at::Tensor, at::Tensor, at::Tensor> padded(const at::Tensor& symbols, const at::Tensor& indexes,
+                                                               at::TensorList tables, int64_t skip_below) {
+    check_symbol_args("rans_encode_padded", symbols, indexes);
+    return EncodePadded("rans_encode_padded", symbols, indexes, tables, skip_below);
   }
 };
 
-// The `interleaved` format's flat ops. EncodeFlat(op, symbols, indexes, tables, skip_below, lanes,
-// chunk_size) -> (data, sizes) as above; DecodeFlat(data, sizes, indexes, tables, skip_below) ->
+// The `interleaved` format's encoders and flat decoder. EncodePadded(op, symbols, indexes, tables,
+// skip_below, lanes, chunk_size) as above; DecodeFlat(data, sizes, indexes, tables, skip_below) ->
 // symbols (checks its streams).
-template <auto Prepare, auto EncodeFlat, auto DecodeFlat>
+template <auto Prepare, auto EncodePadded, auto Compact, auto DecodeFlat>
 struct InterleavedOps {
   static std::tuple<at::Tensor, at::Tensor> encode(const at::Tensor& symbols, const at::Tensor& indexes,
                                                    const at::Tensor& cdf, const at::Tensor& cdf_length,
@@ -46,15 +72,26 @@ struct InterleavedOps {
     const char* op = "rans_encode_interleaved";
     check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
     chunk_log2_for(op, symbols.size(0), symbols.size(1), lanes, chunk_size);  // argument errors before table errors
-    return EncodeFlat(op, symbols, indexes, Prepare(op, cdf, cdf_length, offset, kEncoderPart), skip_below, lanes,
-                      chunk_size);
+    const std::vector<at::Tensor> tables = Prepare(op, cdf, cdf_length, offset, kEncoderPart);
+    return flat_streams<Compact>(op, EncodePadded(op, symbols, indexes, tables, skip_below, lanes, chunk_size),
+                                 tables);
   }
 
   static std::tuple<at::Tensor, at::Tensor> encode_prepared(const at::Tensor& symbols, const at::Tensor& indexes,
                                                             at::TensorList tables, int64_t skip_below, int64_t lanes,
                                                             int64_t chunk_size) {
-    check_symbol_args("rans_encode_interleaved", symbols, indexes);
-    return EncodeFlat("rans_encode_interleaved", symbols, indexes, tables, skip_below, lanes, chunk_size);
+    const char* op = "rans_encode_interleaved";
+    check_symbol_args(op, symbols, indexes);
+    return flat_streams<Compact>(op, EncodePadded(op, symbols, indexes, tables, skip_below, lanes, chunk_size),
+                                 tables);
+  }
+
+  static std::tuple<at::Tensor, at::Tensor, at::Tensor> padded(const at::Tensor& symbols, const at::Tensor& indexes,
+                                                               at::TensorList tables, int64_t skip_below,
+                                                               int64_t lanes, int64_t chunk_size) {
+    const char* op = "rans_encode_interleaved_padded";
+    check_symbol_args(op, symbols, indexes);
+    return EncodePadded(op, symbols, indexes, tables, skip_below, lanes, chunk_size);
   }
 
   static at::Tensor decode(const at::Tensor& data, const at::Tensor& sizes, const at::Tensor& indexes,

@@ -20,10 +20,12 @@ namespace {
 
 using namespace compressai_stream;
 
-// symbols, indexes (B, N) int32 (checked) -> (padded (B, 4 max_words(N)) uint8, sizes (B,) int64,
-// status (B,) int32).
-std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& symbols, const at::Tensor& indexes,
-                                                             const TableViews& tables, int64_t skip_below) {
+// symbols, indexes (B, N) int32 (checked) and a prepared list -> (padded (B, 4 max_words(N)) uint8,
+// sizes (B,) int64, status (B,) int32).
+std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const char* op, const at::Tensor& symbols,
+                                                             const at::Tensor& indexes, at::TensorList prepared,
+                                                             int64_t skip_below) {
+  const TableViews tables = prepared_views(op, prepared, symbols.device());
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
   const int64_t capacity = max_words(n);  // words per stream
   const at::TensorOptions options = symbols.options();
@@ -43,22 +45,6 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& s
     }
   });
   return {padded, sizes, status};
-}
-
-std::tuple<at::Tensor, at::Tensor> encode_flat(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
-                                               at::TensorList prepared, int64_t skip_below) {
-  const TableViews tables = prepared_views(op, prepared, symbols.device());
-  const auto [padded, sizes, status] = encode_padded(symbols, indexes, tables, skip_below);
-  check_stream_status(op, status.data_ptr<int32_t>(), status.size(0), tables.enc.num_rows);
-  return {compact_streams_cpu(op, padded, sizes), sizes};
-}
-
-std::tuple<at::Tensor, at::Tensor, at::Tensor> rans_encode_padded_cpu(const at::Tensor& symbols,
-                                                                      const at::Tensor& indexes,
-                                                                      at::TensorList tables, int64_t skip_below) {
-  const char* op = "rans_encode_padded";
-  check_symbol_args(op, symbols, indexes);
-  return encode_padded(symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
 }
 
 // Decodes the next indexes.size(1) elements of every stream of `spans` from positions (B, 2)
@@ -120,7 +106,7 @@ std::tuple<at::Tensor, at::Tensor> rans_decode_padded_cpu(const at::Tensor& padd
   return {out, status};
 }
 
-using Encode = EncodeOps<prepare_tables_cpu, encode_flat>;
+using Encode = EncodeOps<prepare_tables_cpu, encode_padded, compact_streams_cpu>;
 using Decode = DecodeOps<prepare_tables_cpu, decode_from>;
 
 }  // namespace
@@ -128,7 +114,7 @@ using Decode = DecodeOps<prepare_tables_cpu, decode_from>;
 TORCH_LIBRARY_IMPL(ecc, CPU, m) {
   m.impl("rans_encode", &Encode::whole);
   m.impl("rans_encode.prepared", &Encode::whole_prepared);
-  m.impl("rans_encode_padded", &rans_encode_padded_cpu);
+  m.impl("rans_encode_padded", &Encode::padded);
   m.impl("rans_decode", &Decode::whole);
   m.impl("rans_decode.prepared", &Decode::whole_prepared);
   m.impl("rans_decode_part", &Decode::part);

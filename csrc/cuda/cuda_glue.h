@@ -40,12 +40,6 @@ inline void check_cdf_rows(const char* op, const at::Tensor& cdf, const at::Tens
   for (int64_t r = 0; r < cdf.size(0); ++r) check_bad_cdf_row(op, r, flag[r] != 0);
 }
 
-// Raises for the first stream of status (B,) int32 (device) that is not kOk.
-inline void check_statuses(const char* op, const at::Tensor& status, int64_t num_rows) {
-  const at::Tensor status_host = status.cpu();
-  check_stream_status(op, status_host.data_ptr<int32_t>(), status.size(0), num_rows);
-}
-
 // Temporary storage for launch_inclusive_sum over count items.
 inline at::Tensor scan_storage(const char* op, int64_t count, const at::TensorOptions& options) {
   size_t bytes = 0;
@@ -79,10 +73,11 @@ inline std::vector<at::Tensor> prepare_tables_cuda(const char* op, const at::Ten
   return t;
 }
 
-// The flat form of padded (B, W) uint8 streams with sizes (B,) int64 on the current device: the
-// sizes are read on the host (checked as on the CPU, and their total sizes the output), then
-// scanned and copied on the device.
+// The flat form of padded (B, W) uint8 streams with sizes (B,) int64 on their device: the sizes
+// are read on the host (checked as on the CPU, and their total sizes the output), then scanned
+// and copied on the device.
 inline at::Tensor compact_streams_cuda(const char* op, const at::Tensor& padded, const at::Tensor& sizes) {
+  const c10::cuda::CUDAGuard guard(padded.device());
   const int64_t rows = padded.size(0), width = padded.size(1);
   const at::Tensor sizes_host = sizes.cpu();
   const int64_t* size = sizes_host.data_ptr<int64_t>();

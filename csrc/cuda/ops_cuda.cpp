@@ -37,39 +37,24 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> gaussian_cdf_table_cuda(const at:
   return {cdf, cdf_length, offset.to(scales.device())};
 }
 
-// symbols, indexes (B, N) int32 (checked) on the current device -> (padded (B, 4 max_words(N))
+// symbols, indexes (B, N) int32 (checked) and a prepared list -> (padded (B, 4 max_words(N))
 // uint8, sizes (B,) int64, status (B,) int32); bytes past a stream's size are unspecified.
-std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& symbols, const at::Tensor& indexes,
-                                                             const TableViews& tables, int64_t skip_below) {
+std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const char* op, const at::Tensor& symbols,
+                                                             const at::Tensor& indexes, at::TensorList prepared,
+                                                             int64_t skip_below) {
+  const TableViews tables = prepared_views(op, prepared, symbols.device());
+  const c10::cuda::CUDAGuard guard(symbols.device());
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
   const at::TensorOptions options = symbols.options();
   at::Tensor padded = at::empty({num_streams, 4 * max_words(n)}, options.dtype(at::kByte));
   at::Tensor sizes = at::empty({num_streams}, options.dtype(at::kLong));
   at::Tensor status = at::empty({num_streams}, options.dtype(at::kInt));
-  check_cuda("rans_encode", "encode kernel",
+  check_cuda(op, "encode kernel",
              launch_rans_encode(symbols.data_ptr<int32_t>(), indexes.data_ptr<int32_t>(), num_streams, n,
                                 clamp_skip_below(skip_below), tables.enc,
                                 reinterpret_cast<uint32_t*>(padded.data_ptr<uint8_t>()), sizes.data_ptr<int64_t>(),
                                 status.data_ptr<int32_t>(), c10::cuda::getCurrentCUDAStream()));
   return {padded, sizes, status};
-}
-
-std::tuple<at::Tensor, at::Tensor> encode_flat(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
-                                               at::TensorList prepared, int64_t skip_below) {
-  const TableViews tables = prepared_views(op, prepared, symbols.device());
-  const c10::cuda::CUDAGuard guard(symbols.device());
-  const auto [padded, sizes, status] = encode_padded(symbols, indexes, tables, skip_below);
-  check_statuses(op, status, tables.enc.num_rows);
-  return {compact_streams_cuda(op, padded, sizes), sizes};
-}
-
-std::tuple<at::Tensor, at::Tensor, at::Tensor> rans_encode_padded_cuda(const at::Tensor& symbols,
-                                                                       const at::Tensor& indexes,
-                                                                       at::TensorList tables, int64_t skip_below) {
-  const char* op = "rans_encode_padded";
-  check_symbol_args(op, symbols, indexes);
-  const c10::cuda::CUDAGuard guard(symbols.device());
-  return encode_padded(symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
 }
 
 // As the CPU op (cpu/rans_compressai.cpp): from `state` (B, 2) int64, or the streams' starts
@@ -125,7 +110,6 @@ std::tuple<at::Tensor, at::Tensor> rans_decode_padded_cuda(const at::Tensor& pad
 
 at::Tensor rans_compact_cuda(const at::Tensor& padded, const at::Tensor& sizes) {
   check_compact_args(padded, sizes);
-  const c10::cuda::CUDAGuard guard(padded.device());
   return compact_streams_cuda("rans_compact", padded, sizes);
 }
 
@@ -137,7 +121,7 @@ std::vector<at::Tensor> prepare_tables_op_cuda(const at::Tensor& cdf, const at::
   return prepare_tables_cuda(op, cdf.clone(), cdf_length.clone(), offset.clone(), kBothParts);
 }
 
-using Encode = EncodeOps<prepare_tables_cuda, encode_flat>;
+using Encode = EncodeOps<prepare_tables_cuda, encode_padded, compact_streams_cuda>;
 using Decode = DecodeOps<prepare_tables_cuda, decode_from>;
 
 }  // namespace
@@ -149,7 +133,7 @@ TORCH_LIBRARY_IMPL(ecc, CUDA, m) {
   m.impl("gaussian_cdf_table", &gaussian_cdf_table_cuda);
   m.impl("rans_encode", &Encode::whole);
   m.impl("rans_encode.prepared", &Encode::whole_prepared);
-  m.impl("rans_encode_padded", &rans_encode_padded_cuda);
+  m.impl("rans_encode_padded", &Encode::padded);
   m.impl("rans_decode_padded", &rans_decode_padded_cuda);
   m.impl("rans_compact", &rans_compact_cuda);
   m.impl("rans_decode", &Decode::whole);

@@ -27,13 +27,15 @@ using namespace interleaved_stream;
 // Entries of the cdf rows packed for shared memory: row r's cdf_length[r] at row_start[r] + r.
 int64_t packed_entries(at::TensorList prepared) { return prepared[kEncSymbols].size(0) + prepared[kCdf].size(0); }
 
-// symbols, indexes (B, N) int32 (checked) on the current device -> (padded (B, max_stream_bytes)
+// symbols, indexes (B, N) int32 (checked) and a prepared list -> (padded (B, max_stream_bytes)
 // uint8, sizes (B,) int64, status (B,) int32: each stream's first failing chunk, size 0 then);
-// bytes past a stream's size are unspecified.
-std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& symbols, const at::Tensor& indexes,
-                                                             at::TensorList prepared, const TableViews& tables,
-                                                             int64_t skip_below, int64_t lanes, int32_t chunk_log2) {
-  const char* op = "rans_encode_interleaved";
+// bytes past a stream's size are unspecified. chunk_size: as chunk_log2_for takes it.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const char* op, const at::Tensor& symbols,
+                                                             const at::Tensor& indexes, at::TensorList prepared,
+                                                             int64_t skip_below, int64_t lanes, int64_t chunk_size) {
+  const TableViews tables = prepared_views(op, prepared, symbols.device());
+  const int32_t chunk_log2 = chunk_log2_for(op, symbols.size(0), symbols.size(1), lanes, chunk_size);
+  const c10::cuda::CUDAGuard guard(symbols.device());
   const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
   const at::TensorOptions options = symbols.options();
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
@@ -63,28 +65,6 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& s
              launch_interleaved_pack(buf, num_streams, n, plan.lanes, chunk_log2, padded.data_ptr<uint8_t>(),
                                      row_bytes, stream));
   return {padded, sizes, status};
-}
-
-std::tuple<at::Tensor, at::Tensor> encode_flat(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
-                                               at::TensorList prepared, int64_t skip_below, int64_t lanes,
-                                               int64_t chunk_size) {
-  const TableViews tables = prepared_views(op, prepared, symbols.device());
-  const int32_t chunk_log2 = chunk_log2_for(op, symbols.size(0), symbols.size(1), lanes, chunk_size);
-  const c10::cuda::CUDAGuard guard(symbols.device());
-  const auto [padded, sizes, status] = encode_padded(symbols, indexes, prepared, tables, skip_below, lanes, chunk_log2);
-  check_statuses(op, status, tables.enc.num_rows);
-  return {compact_streams_cuda(op, padded, sizes), sizes};
-}
-
-std::tuple<at::Tensor, at::Tensor, at::Tensor> rans_encode_interleaved_padded_cuda(
-    const at::Tensor& symbols, const at::Tensor& indexes, at::TensorList tables, int64_t skip_below, int64_t lanes,
-    int64_t chunk_size) {
-  const char* op = "rans_encode_interleaved_padded";
-  check_symbol_args(op, symbols, indexes);
-  const TableViews views = prepared_views(op, tables, symbols.device());
-  const int32_t chunk_log2 = chunk_log2_for(op, symbols.size(0), symbols.size(1), lanes, chunk_size);
-  const c10::cuda::CUDAGuard guard(symbols.device());
-  return encode_padded(symbols, indexes, tables, views, skip_below, lanes, chunk_log2);
 }
 
 // Decodes every stream of `spans` (indexes (B, N) int32, on the current device) into out;
@@ -152,14 +132,14 @@ std::tuple<at::Tensor, at::Tensor> rans_decode_interleaved_padded_cuda(const at:
   return {out, at::where(statuses[0] != 0, statuses[0], statuses[1])};
 }
 
-using Interleaved = InterleavedOps<prepare_tables_cuda, encode_flat, decode_flat>;
+using Interleaved = InterleavedOps<prepare_tables_cuda, encode_padded, compact_streams_cuda, decode_flat>;
 
 }  // namespace
 
 TORCH_LIBRARY_IMPL(ecc, CUDA, m) {
   m.impl("rans_encode_interleaved", &Interleaved::encode);
   m.impl("rans_encode_interleaved.prepared", &Interleaved::encode_prepared);
-  m.impl("rans_encode_interleaved_padded", &rans_encode_interleaved_padded_cuda);
+  m.impl("rans_encode_interleaved_padded", &Interleaved::padded);
   m.impl("rans_decode_interleaved", &Interleaved::decode);
   m.impl("rans_decode_interleaved.prepared", &decode_flat);
   m.impl("rans_decode_interleaved_padded", &rans_decode_interleaved_padded_cuda);
