@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/compressai_stream.h"
+#include "common/interleaved_stream.h"
 
 namespace ecc {
 
@@ -107,6 +108,16 @@ inline int32_t check_interleaved_args(const char* op, int64_t lanes, int64_t chu
   return log2;
 }
 
+// log2 of the chunk size of an interleaved encode of (num_streams, n) elements: chunk_size as
+// check_interleaved_args takes it, or 0 for the batch's choice (interleaved_stream.h batch_chunk_log2).
+inline int32_t chunk_log2_for(const char* op, int64_t num_streams, int64_t n, int64_t lanes, int64_t chunk_size) {
+  if (chunk_size == 0) {
+    check_interleaved_args(op, lanes, int64_t{1} << interleaved_stream::kMinChunkLog2);
+    return interleaved_stream::batch_chunk_log2(num_streams, n);
+  }
+  return check_interleaved_args(op, lanes, chunk_size);
+}
+
 // The arguments of deterministic_conv1d: x (B, Cin, T), weight (Cout, Cin, K odd), bias (Cout,),
 // all float32 on one device, and an activation code.
 inline void check_conv1d_args(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
@@ -158,6 +169,27 @@ inline std::vector<int64_t> stream_starts(const char* op, const at::Tensor& size
   TORCH_CHECK(start[num_streams] == data_bytes, op, ": sizes add up to ", start[num_streams],
               " bytes but data has ", data_bytes);
   return start;
+}
+
+// The arguments of rans_compact: padded (B, W) uint8 and sizes (B,) int64 on padded's device.
+inline void check_compact_args(const at::Tensor& padded, const at::Tensor& sizes) {
+  const char* op = "rans_compact";
+  check_tensor(padded, op, "padded", at::kByte, 2, padded.device());
+  check_tensor(sizes, op, "sizes", at::kLong, 1, padded.device());
+  TORCH_CHECK(sizes.size(0) == padded.size(0), op, ": padded has ", padded.size(0), " rows but sizes has ",
+              sizes.size(0), " entries");
+}
+
+// Bytes of the flat form of padded streams (rows of `width` bytes, sizes on the CPU): their sum,
+// after checking that each size fits its row.
+inline int64_t compacted_bytes(const char* op, const int64_t* size, int64_t rows, int64_t width) {
+  int64_t total = 0;
+  for (int64_t b = 0; b < rows; ++b) {
+    TORCH_CHECK(size[b] >= 0 && size[b] <= width, op, ": sizes[", b, "] = ", size[b], " is not a size in a row of ",
+                width, " bytes");
+    total += size[b];
+  }
+  return total;
 }
 
 // Raises for the first stream whose status is not kOk.

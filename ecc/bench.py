@@ -5,9 +5,16 @@ elements), values ``round(N(0, scale))``, CompressAI's default 64-scale table. W
 elements whose scale is below 0.15 (DCVC's threshold) are not coded. Each coder's round trip
 is checked before it is timed; times are the median of ``repeat`` runs (device-synchronised).
 
-Coders: ecc's two formats on each device, the pure-Python reference (small sizes only),
+Coders: ecc's two formats on each device (on CUDA `interleaved` with the batch's chunk size and
+32 lanes), the pure-Python reference (small sizes only),
 CompressAI's coder (lists prebuilt), constriction's AnsCoder with its QuantizedGaussian model,
 and torchac (per-symbol int16 CDFs; small sizes only, no escapes, so values are clipped).
+
+``kernel_only`` (``ecc bench --kernel-only``) times ecc's coding kernels alone instead: the same
+workload cut into ``streams`` streams, tables prepared and inputs resident on the device before
+timing, the zero-sync padded ops (no host read inside the timed region; statuses and round trip
+checked outside it). On CUDA each op is captured in a CUDA graph whose replays are timed with CUDA
+events (no launch gaps; plain calls, with a warning, if capture fails); on the CPU a monotonic clock.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import importlib
 import math
 import statistics
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -76,9 +84,11 @@ def _ecc_coders(w: Workload, device: str) -> list[Coder]:
     for fmt in ops.FORMATS:
         if fmt == "compact" and device != "cpu":  # CPU-only
             continue
+        # On a GPU the interleaved format takes the batch's chunk size and full warps (32 lanes).
+        layout = {"chunk_size": 0, "lanes": 32} if fmt == "interleaved" and device.startswith("cuda") else {}
 
-        def encode(fmt=fmt):
-            return ops.rans_encode(sym, idx, *tables, skip_below=w.skip_below, format=fmt)
+        def encode(fmt=fmt, layout=layout):
+            return ops.rans_encode(sym, idx, *tables, skip_below=w.skip_below, format=fmt, **layout)
 
         def decode(h, fmt=fmt):
             return ops.rans_decode(*h, idx, *tables, skip_below=w.skip_below, format=fmt)
@@ -239,9 +249,93 @@ def run(sizes: list[int], devices: list[str], skips: list[bool], repeat: int, pr
     return rows
 
 
+def _graph_of(fn: Callable[[], object]) -> Callable[[], object]:
+    """fn captured in a CUDA graph (its replay), after a warm-up on a side stream; fn itself, with a
+    warning, when it cannot be captured."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        fn()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    try:
+        with torch.cuda.graph(graph):
+            fn()
+    except RuntimeError as e:
+        warnings.warn(f"timing without a CUDA graph: the op could not be captured ({str(e).splitlines()[0]})")
+        return fn
+    return graph.replay
+
+
+def _kernel_seconds(fn: Callable[[], object], repeat: int, device: str) -> float:
+    """Median seconds of fn() over repeat runs after a warm-up: on CUDA its CUDA-graph replays (no
+    launch gaps), CUDA events recorded around each and read after one final synchronisation;
+    time.perf_counter on the CPU."""
+    if not device.startswith("cuda"):
+        fn()
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+    run = _graph_of(fn)
+    run()
+    events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(repeat)]
+    torch.cuda.synchronize(device)
+    for start, end in events:
+        start.record()
+        run()
+        end.record()
+    torch.cuda.synchronize(device)
+    return statistics.median(start.elapsed_time(end) / 1e3 for start, end in events)
+
+
+def kernel_only(sizes: list[int], devices: list[str], skips: list[bool], repeat: int, streams: int = 1,
+                formats: tuple[str, ...] = ops.PADDED_FORMATS, lanes: int = 32, progress=None) -> list[dict]:
+    """Times ecc's padded encode and decode alone: n symbols as ``streams`` streams of n / streams
+    (n is rounded down to a multiple), tables prepared on the device first; `interleaved` with
+    ``lanes`` lanes (default 32, a full warp; the automatic choice gives the batch-sized chunks of
+    chunk_size=0 fewer) and the chunk size from the batch. Returns rows as :func:`measure` does
+    (coder ``ecc <format> kernels``)."""
+    rows = []
+    for n, skip, device in ((n, skip, d) for n in sizes for skip in skips for d in devices):
+        per_stream = max(1, n // streams)
+        w = make_workload(per_stream * streams, skip)
+        sym, idx = (t.reshape(streams, per_stream).to(device) for t in (w.symbols, w.indexes))
+        prepared = ops.prepare_tables(*(t.to(device) for t in w.tables))
+        for fmt in formats:
+            if progress:
+                progress(f"ecc {fmt} kernels ({device}), {w.n:,} symbols in {streams} stream(s), "
+                         f"skip {'on' if skip else 'off'}")
+
+            layout = {"lanes": lanes} if fmt == "interleaved" else {}
+
+            def encode(fmt=fmt, layout=layout):
+                return ops.rans_encode_padded(sym, idx, prepared, skip_below=w.skip_below, format=fmt, **layout)
+
+            padded, sizes, status = encode()
+
+            def decode(fmt=fmt):
+                return ops.rans_decode_padded(padded, sizes, idx, prepared, skip_below=w.skip_below, format=fmt)
+
+            decoded, dec_status = decode()
+            ops.check_status(status, prepared, "rans_encode")
+            ops.check_status(dec_status, prepared)
+            if not torch.equal(decoded.reshape(-1).cpu(), w.coded()):
+                raise RuntimeError(f"ecc {fmt} kernels on {device} did not round-trip")
+            t_enc, t_dec = _kernel_seconds(encode, repeat, device), _kernel_seconds(decode, repeat, device)
+            kept = w.indexes >= w.skip_below
+            rows.append({"coder": f"ecc {fmt} kernels", "device": device, "n": w.n, "skip": skip,
+                         "enc_msym": w.n / t_enc / 1e6, "dec_msym": w.n / t_dec / 1e6,
+                         "bits": 8 * int(sizes.sum()) / w.n,
+                         "ideal": ideal_bits(w.symbols[kept], w.indexes[kept], *w.tables) / w.n})
+    return rows
+
+
 def format_table(rows: list[dict]) -> str:
     """One table; ratios are speed-ups over the pure-Python coder and CompressAI on the same job."""
-    head = (f"{'coder':<22}{'device':<7}{'symbols':>11} {'skip':<5}{'enc Msym/s':>11}{'dec Msym/s':>11}"
+    head = (f"{'coder':<25}{'device':<7}{'symbols':>11} {'skip':<5}{'enc Msym/s':>11}{'dec Msym/s':>11}"
             f"{'bits/sym':>9}{'ideal':>8}{'enc/dec vs python':>19}{'enc/dec vs compressai':>23}")
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -253,7 +347,7 @@ def format_table(rows: list[dict]) -> str:
                 return "-"
             return f"{r['enc_msym'] / base['enc_msym']:.1f}x / {r['dec_msym'] / base['dec_msym']:.1f}x"
 
-        lines.append(f"{r['coder']:<22}{r['device']:<7}{r['n']:>11,} {'on' if r['skip'] else 'off':<5}"
+        lines.append(f"{r['coder']:<25}{r['device']:<7}{r['n']:>11,} {'on' if r['skip'] else 'off':<5}"
                      f"{r['enc_msym']:>11.1f}{r['dec_msym']:>11.1f}{r['bits']:>9.4f}{r['ideal']:>8.4f}"
                      f"{ratio('python reference'):>19}{ratio('compressai'):>23}")
     return "\n".join(lines)

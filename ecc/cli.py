@@ -87,7 +87,12 @@ def bench(args: argparse.Namespace) -> int:
     print(f"ecc {__version__} bench: torch {torch.__version__}, {torch.get_num_threads()} CPU thread(s), "
           f"devices {', '.join(devices)}", flush=True)
     only = args.coders.split(",") if args.coders else None
-    rows = runner.run(args.sizes, devices, skips, args.repeat, progress=None if args.quiet else progress, only=only)
+    if args.kernel_only:
+        formats = tuple(f for f in ops.PADDED_FORMATS if not only or any(f"ecc {f}".startswith(o) for o in only))
+        rows = runner.kernel_only(args.sizes, devices, skips, args.repeat, args.streams, formats, args.lanes,
+                                  progress=None if args.quiet else progress)
+    else:
+        rows = runner.run(args.sizes, devices, skips, args.repeat, progress=None if args.quiet else progress, only=only)
     print(runner.format_table(rows))
     return 0
 
@@ -117,6 +122,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=5, help="timed runs per measurement; the median is shown")
     p.add_argument("--coders", help="only coders whose names start with these (comma-separated, e.g. 'ecc')")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--kernel-only", action="store_true",
+                   help="time ecc's padded coding ops alone (prepared tables, resident inputs; CUDA events on CUDA)")
+    p.add_argument("--streams", type=int, default=1, help="--kernel-only: streams each size is cut into (default 1)")
+    p.add_argument("--lanes", type=int, default=32, help="--kernel-only: lanes of the interleaved format (default 32)")
     p.set_defaults(func=bench)
     add_eval_parser(sub)
     add_data_parser(sub)

@@ -215,6 +215,7 @@ def _prepared(cdf, cdf_length, offset) -> PreparedTables:
 
 
 FORMATS = ("compressai", "interleaved", "compact")
+PADDED_FORMATS = ("compressai", "interleaved")  # the formats of the zero-sync (padded) API
 DEFAULT_CHUNK_SIZE = 1 << 16
 
 
@@ -462,7 +463,8 @@ def rans_encode_padded(
             0 (default) to choose it from the batch (2^16 down to 2^12 until the batch has 4096 chunks).
     Returns:
         padded (B, max_bytes) uint8: stream b is ``padded[b, :sizes[b]]`` (max_bytes depends on
-        B, N, format, lanes and chunk size only); sizes (B,) int64 (0 where the status is not 0);
+        B, N, format, lanes and chunk size only; the bytes after a stream are zeros on the CPU,
+        unspecified on CUDA); sizes (B,) int64 (0 where the status is not 0);
         status (B,) int32: 0, or the stream's error code (:func:`check_status` raises for it).
     """
     symbols, indexes = _as_streams(symbols).contiguous(), _as_streams(indexes).contiguous()
@@ -557,7 +559,7 @@ def _check_format(format: str) -> str:
 
 
 def _check_padded_format(format: str) -> str:
-    if _check_format(format) == "compact":
+    if _check_format(format) not in PADDED_FORMATS:
         raise ValueError("the zero-sync (padded) API codes format 'compressai' or 'interleaved'; "
                          "code `compact` streams with rans_encode / rans_decode")
     return format

@@ -23,6 +23,17 @@ def test_bench_prints_every_coder_with_ratios():
     assert any(line.startswith("coder") and "vs compressai" in line for line in lines)
 
 
+def test_bench_kernel_only_times_the_padded_ops_on_the_cpu():
+    result = run_ecc("bench", "--kernel-only", "--sizes", "3000", "--streams", "3", "--skip", "both", "--repeat", "2",
+                     "--device", "cpu")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for coder in ("ecc compressai kernels", "ecc interleaved kernels"):
+        rows = [line for line in lines if line.startswith(coder)]
+        assert len(rows) == 2 and all(" 3,000 " in row for row in rows), coder  # skip off and on
+    assert "in 3 stream(s)" in result.stderr
+
+
 def test_user_errors_exit_nonzero_with_one_line():
     result = run_ecc("coder-demo", "--symbols", "10", "--device", "nonsense")
     assert result.returncode != 0

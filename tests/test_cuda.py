@@ -199,3 +199,141 @@ def test_slice_context_encodes_on_one_device_and_decodes_on_the_other(format):
     assert torch.equal(data, data_c.cpu()) and torch.equal(sizes, sizes_c.cpu()) and torch.equal(y_hat, y_hat_c.cpu())
     assert torch.equal(model_cuda.decompress(data.cuda(), sizes.cuda(), hyper.cuda(), coder).cpu(), y_hat)
     assert torch.equal(model.decompress(data_c.cpu(), sizes_c.cpu(), hyper, coder), y_hat)
+
+
+# --- prepared tables and the zero-sync API on CUDA ------------------------------------------------
+
+FORMATS = ["compressai", "interleaved"]
+
+
+@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("skip_below", [-1, 12])
+def test_prepared_cuda_matches_cpu(tables, format, skip_below):
+    symbols, indexes = gaussian_latent(3000, seed=30, batch=5)
+    symbols[:, ::89] += 700  # escapes
+    prepared = ecc.ops.prepare_tables(*on("cuda", tables))
+    assert all(t.is_cuda for t in prepared.tensors)
+    cpu = ecc.ops.rans_encode(symbols, indexes, *tables, skip_below=skip_below, format=format)
+    cuda = ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), prepared, skip_below=skip_below, format=format)
+    assert torch.equal(cpu[0], cuda[0].cpu()) and torch.equal(cpu[1], cuda[1].cpu())
+    decoded = ecc.ops.rans_decode(*cuda, indexes.cuda(), prepared, skip_below=skip_below, format=format)
+    assert torch.equal(decoded.cpu(), torch.where(indexes >= skip_below, symbols, 0))
+
+
+@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("batch,n", [(4, 5000), (1, 70000), (300, 33), (2, 0)])
+def test_padded_cuda_matches_cpu(tables, format, batch, n):
+    symbols, indexes = gaussian_latent(n, seed=31 + n, batch=batch)
+    symbols[:, ::97] -= 3000
+    prepared_cpu = ecc.ops.prepare_tables(*tables)
+    prepared = prepared_cpu.to("cuda")
+    padded, sizes, status = ecc.ops.rans_encode_padded(symbols.cuda(), indexes.cuda(), prepared, format=format)
+    ref_padded, ref_sizes, ref_status = ecc.ops.rans_encode_padded(symbols, indexes, prepared_cpu, format=format)
+    assert padded.is_cuda and padded.shape == ref_padded.shape  # the same bound on every device
+    assert torch.equal(sizes.cpu(), ref_sizes) and torch.equal(status.cpu(), ref_status) and not status.any()
+    flat = ecc.ops.rans_compact(padded, sizes)
+    assert flat.is_cuda and torch.equal(flat.cpu(), ecc.ops.rans_compact(ref_padded, ref_sizes))
+    decoded, status = ecc.ops.rans_decode_padded(padded, sizes, indexes.cuda(), prepared, format=format)
+    assert not status.any() and torch.equal(decoded.cpu(), symbols)
+    decoded, status = ecc.ops.rans_decode_padded(*on("cuda", (ref_padded, ref_sizes)), indexes.cuda(), prepared,
+                                                 format=format)
+    assert not status.any() and torch.equal(decoded.cpu(), symbols)
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_padded_cuda_statuses_match_cpu(tables, format):
+    symbols, indexes = gaussian_latent(400, seed=32, batch=4)
+    bad = indexes.clone()
+    bad[1, 5] = 64
+    bad[3, 0] = -1
+    prepared_cpu = ecc.ops.prepare_tables(*tables)
+    prepared = prepared_cpu.to("cuda")
+    _, sizes, status = ecc.ops.rans_encode_padded(symbols.cuda(), bad.cuda(), prepared, format=format)
+    assert status.cpu().tolist() == [0, 1, 0, 1] and sizes[1] == 0 and sizes[3] == 0
+    with pytest.raises(RuntimeError, match="stream 1 has an index outside"):
+        ecc.ops.check_status(status, prepared, "rans_encode")
+    padded, sizes, _ = ecc.ops.rans_encode_padded(symbols, indexes, prepared_cpu, format=format)
+    g = torch.Generator().manual_seed(33)
+    for trial in range(100):
+        broken, broken_sizes = padded.clone(), sizes.clone()
+        row = trial % 4
+        if trial % 3 == 0:
+            broken_sizes[row] -= 2 * (1 + trial % 5)
+        elif trial % 3 == 1:
+            broken_sizes[row] = padded.shape[1] + 1 + trial
+        else:
+            pos = torch.randint(0, int(sizes[row]), (3,), generator=g)
+            broken[row, pos] ^= torch.randint(1, 256, (3,), generator=g, dtype=torch.uint8)
+        outcome = [ecc.ops.rans_decode_padded(*on(device, (broken, broken_sizes, indexes)), prepared_cpu.to(device),
+                                              format=format)[1].cpu() for device in ("cpu", "cuda")]
+        assert torch.equal(outcome[0], outcome[1]), f"trial {trial}"
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_padded_ops_capture_in_a_cuda_graph(tables, format):
+    symbols, indexes = (t.cuda() for t in gaussian_latent(20000, seed=34, batch=8))
+    prepared = ecc.ops.prepare_tables(*on("cuda", tables))
+    side = torch.cuda.Stream()  # warm-up outside the capture, on a side stream (torch.cuda.graph's advice)
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        warm = ecc.ops.rans_encode_padded(symbols, indexes, prepared, format=format)
+        ecc.ops.rans_decode_padded(*warm[:2], indexes, prepared, format=format)
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        padded, sizes, status = ecc.ops.rans_encode_padded(symbols, indexes, prepared, format=format)
+        decoded, dec_status = ecc.ops.rans_decode_padded(padded, sizes, indexes, prepared, format=format)
+    symbols.copy_(symbols.flip(1))  # new inputs, same buffers
+    indexes.copy_(indexes.flip(1))
+    graph.replay()
+    torch.cuda.synchronize()
+    assert not status.any() and not dec_status.any() and torch.equal(decoded, symbols)
+    layout = {"chunk_size": 0} if format == "interleaved" else {}  # the padded ops' default
+    data, ref_sizes = ecc.ops.rans_encode(symbols, indexes, prepared, format=format, **layout)
+    assert torch.equal(sizes, ref_sizes) and torch.equal(ecc.ops.rans_compact(padded, sizes), data)
+
+
+def test_interleaved_chunk_size_from_the_batch_matches_cpu(tables):
+    symbols, indexes = gaussian_latent(9000, seed=35, batch=3)
+    cpu = ecc.ops.rans_encode(symbols, indexes, *tables, format="interleaved", chunk_size=0)
+    cuda = ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), *on("cuda", tables), format="interleaved", chunk_size=0)
+    assert torch.equal(cpu[0], cuda[0].cpu()) and torch.equal(cpu[1], cuda[1].cpu())
+
+
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two CUDA devices")
+@pytest.mark.parametrize("format", FORMATS)
+def test_three_tensor_ops_on_a_device_that_is_not_current(tables, format):
+    symbols, indexes = gaussian_latent(2000, seed=36, batch=3)
+    with torch.cuda.device(0):
+        second = on("cuda:1", tables)
+        data, sizes = ecc.ops.rans_encode(symbols.to("cuda:1"), indexes.to("cuda:1"), *second, format=format)
+        decoded = ecc.ops.rans_decode(data, sizes, indexes.to("cuda:1"), *second, format=format)
+    assert data.device == torch.device("cuda:1") and torch.equal(decoded.cpu(), symbols)
+
+
+def test_opcheck_zero_sync_on_cuda(tables):
+    symbols, indexes = (t.cuda() for t in gaussian_latent(300, seed=37, batch=3))
+    prepared = ecc.ops.prepare_tables(*on("cuda", tables))
+    for encode, decode, extra in ((torch.ops.ecc.rans_encode_padded, torch.ops.ecc.rans_decode_padded, ()),
+                                  (torch.ops.ecc.rans_encode_interleaved_padded,
+                                   torch.ops.ecc.rans_decode_interleaved_padded, (4, 64))):
+        # On CUDA the bytes past each stream's size are unspecified: no check that compares two runs.
+        torch.library.opcheck(encode.default, (symbols, indexes, prepared.tensors, -1, *extra),
+                              test_utils=("test_schema", "test_autograd_registration", "test_faketensor"))
+        padded, sizes, _ = encode(symbols, indexes, prepared.tensors, -1, *extra)
+        torch.library.opcheck(decode.default, (padded, sizes, indexes, prepared.tensors, -1))
+        torch.library.opcheck(torch.ops.ecc.rans_compact.default, (padded, sizes))
+
+
+@pytest.mark.parametrize("skip_below", [-1, 20])
+def test_interleaved_tables_in_shared_and_global_memory_give_the_same_bytes(tables, monkeypatch, skip_below):
+    symbols, indexes = gaussian_latent(40000, seed=38, batch=3)
+    symbols[:, ::61] += 2000  # escapes
+    prepared = ecc.ops.prepare_tables(*on("cuda", tables))
+    kwargs = dict(skip_below=skip_below, format="interleaved", lanes=32, chunk_size=1024)
+    shared = ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), prepared, **kwargs)
+    monkeypatch.setenv("ECC_CUDA_TABLES", "global")  # read at every launch
+    globl = ecc.ops.rans_encode(symbols.cuda(), indexes.cuda(), prepared, **kwargs)
+    assert torch.equal(shared[0], globl[0]) and torch.equal(shared[1], globl[1])
+    decoded = ecc.ops.rans_decode(*shared, indexes.cuda(), prepared, skip_below=skip_below, format="interleaved")
+    assert torch.equal(decoded.cpu(), torch.where(indexes >= skip_below, symbols, 0))

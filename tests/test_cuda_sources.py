@@ -45,3 +45,42 @@ def test_cuda_torch_glue_parses(tmp_path):
         cmd = ["g++", "-std=c++20", "-fsyntax-only", "-DECC_WITH_CUDA", *includes, str(glue)]
         result = subprocess.run(cmd, capture_output=True, text=True)
         assert result.returncode == 0, f"{glue.name}:\n{result.stderr[-3000:]}"
+
+
+PUT_CDF_CHECK = r"""
+#include <cstdio>
+#include <random>
+#include "common/rans32.h"
+using namespace ecc;
+int main() {
+  std::mt19937_64 rng(1);
+  for (uint32_t freq = 1; freq <= 65536; freq += freq < 300 ? 1 : 97) {
+    for (uint32_t start : {0u, 1u, 65536u - freq}) {
+      const rans64::EncSymbol sym = rans64::make_enc_symbol(start, freq);
+      for (int i = 0; i < 2000; ++i) {
+        // every state a put can meet: [2^16, 2^32), renormalised below freq << 16
+        uint32_t x = static_cast<uint32_t>(rng() % ((1ull << 32) - (1u << 16))) + (1u << 16);
+        if (i < 3) x = i == 0 ? (1u << 16) : ~0u - i;
+        if (rans32::put_needs_word(x, freq)) x >>= 16;
+        if (rans32::put_cdf(x, start, freq) != rans32::put(x, sym)) {
+          std::printf("freq %u start %u x %u\n", freq, start, x);
+          return 1;
+        }
+      }
+    }
+  }
+  return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="no g++")
+def test_put_from_cdf_entries_equals_put(tmp_path):
+    """rans32::put_cdf (the CUDA encoder's put from shared-memory cdf entries) gives put's state."""
+    source, binary = tmp_path / "put_cdf.cpp", tmp_path / "put_cdf"
+    source.write_text(PUT_CDF_CHECK)
+    build = subprocess.run(["g++", "-std=c++17", "-O2", f"-I{ROOT / 'csrc'}", str(source), "-o", str(binary)],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    result = subprocess.run([str(binary)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout

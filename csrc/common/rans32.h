@@ -40,6 +40,16 @@ ECC_HOST_DEVICE uint32_t put(uint32_t x, const rans64::EncSymbol& s) {
   return static_cast<uint32_t>(x + s.bias + q * s.cmpl_freq);
 }
 
+// put() from the slot's cdf entries (start = cdf[s], freq = cdf[s + 1] - start) instead of its
+// EncSymbol: the same state, with an exact division. After renormalisation x < freq << 16, so
+// q = x / freq < 2^16 and (q << 16) + x % freq + start < 2^32 (x % freq + start < freq + start <=
+// 2^16): the wrapping uint32 sum below is that value. For the GPU, whose shared memory holds the
+// 4-byte cdf entries where the 24-byte EncSymbols do not fit.
+ECC_HOST_DEVICE uint32_t put_cdf(uint32_t x, uint32_t start, uint32_t freq) {
+  const uint32_t q = x / freq;
+  return x + start + q * ((1u << 16) - freq);
+}
+
 ECC_HOST_DEVICE uint32_t put_bits(uint32_t x, uint32_t value) {
   return (x << escape::kBypassBits) | value;
 }

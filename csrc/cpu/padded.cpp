@@ -8,12 +8,8 @@ namespace ecc {
 namespace {
 
 at::Tensor rans_compact_cpu(const at::Tensor& padded, const at::Tensor& sizes) {
-  const char* op = "rans_compact";
-  check_tensor(padded, op, "padded", at::kByte, 2, padded.device());
-  check_tensor(sizes, op, "sizes", at::kLong, 1, padded.device());
-  TORCH_CHECK(sizes.size(0) == padded.size(0), op, ": padded has ", padded.size(0), " rows but sizes has ",
-              sizes.size(0), " entries");
-  return compact_streams_cpu(op, padded, sizes);
+  check_compact_args(padded, sizes);
+  return compact_streams_cpu("rans_compact", padded, sizes);
 }
 
 void rans_check_status(const at::Tensor& status, c10::string_view op, int64_t num_rows) {

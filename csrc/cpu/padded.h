@@ -14,12 +14,7 @@ namespace ecc {
 inline at::Tensor compact_streams_cpu(const char* op, const at::Tensor& padded, const at::Tensor& sizes) {
   const int64_t rows = padded.size(0), width = padded.size(1);
   const int64_t* size = sizes.data_ptr<int64_t>();
-  int64_t total = 0;
-  for (int64_t b = 0; b < rows; ++b) {
-    TORCH_CHECK(size[b] >= 0 && size[b] <= width, op, ": sizes[", b, "] = ", size[b], " is not a size in a row of ",
-                width, " bytes");
-    total += size[b];
-  }
+  const int64_t total = compacted_bytes(op, size, rows, width);
   at::Tensor data = at::empty({total}, padded.options());
   const uint8_t* src = padded.data_ptr<uint8_t>();
   uint8_t* dst = data.data_ptr<uint8_t>();

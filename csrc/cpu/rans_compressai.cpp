@@ -14,7 +14,7 @@
 #include "../common/compact_stream.h"
 #include "../common/compressai_stream.h"
 #include "../common/streams.h"
-#include "../decode_ops.h"
+#include "../coder_ops.h"
 #include "cpu_tables.h"
 #include "padded.h"
 
@@ -27,7 +27,6 @@ using compressai_stream::kBadSize;
 // A one-chain stream format: its op names, its worst-case bytes per stream of n elements, its
 // encoder into a padded row (stream at the row's start) and its resumable decoder.
 struct Compressai : CompressaiOpNames {
-  static constexpr const char* kEncode = "rans_encode";
   static int64_t max_bytes(int64_t n) { return 4 * compressai_stream::max_words(n); }
   static int32_t encode_row(const int32_t* symbols, const int32_t* indexes, int64_t n, int32_t skip_below,
                             const EncodeTables& t, uint8_t* row, int64_t capacity, int64_t* size) {
@@ -47,11 +46,13 @@ struct Compact {
   static constexpr auto& decode_part = compact_stream::decode_part;
 };
 
-// symbols, indexes (B, N) int32 (checked) -> (padded (B, Format::max_bytes(N)) uint8, sizes (B,)
-// int64, status (B,) int32).
+// symbols, indexes (B, N) int32 (checked) and a prepared list -> (padded (B, Format::max_bytes(N))
+// uint8, sizes (B,) int64, status (B,) int32).
 template <class Format>
-std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& symbols, const at::Tensor& indexes,
-                                                             const TableViews& tables, int64_t skip_below) {
+std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const char* op, const at::Tensor& symbols,
+                                                             const at::Tensor& indexes, at::TensorList prepared,
+                                                             int64_t skip_below) {
+  const TableViews tables = prepared_views(op, prepared, symbols.device());
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
   const int64_t capacity = Format::max_bytes(n);
   const at::TensorOptions options = symbols.options();
@@ -71,41 +72,6 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& s
     }
   });
   return {padded, sizes, status};
-}
-
-template <class Format>
-std::tuple<at::Tensor, at::Tensor> encode_flat(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
-                                               const TableViews& tables, int64_t skip_below) {
-  at::Tensor padded, sizes, status;
-  std::tie(padded, sizes, status) = encode_padded<Format>(symbols, indexes, tables, skip_below);
-  check_stream_status(op, status.data_ptr<int32_t>(), status.size(0), tables.enc.num_rows);
-  return {compact_streams_cpu(op, padded, sizes), sizes};
-}
-
-template <class Format>
-std::tuple<at::Tensor, at::Tensor> rans_encode_cpu(const at::Tensor& symbols, const at::Tensor& indexes,
-                                                   const at::Tensor& cdf, const at::Tensor& cdf_length,
-                                                   const at::Tensor& offset, int64_t skip_below) {
-  const char* op = Format::kEncode;
-  check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
-  const std::vector<at::Tensor> tables = prepare_tables_cpu(op, cdf, cdf_length, offset, kEncoderPart);
-  return encode_flat<Format>(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
-}
-
-template <class Format>
-std::tuple<at::Tensor, at::Tensor> rans_encode_prepared_cpu(const at::Tensor& symbols, const at::Tensor& indexes,
-                                                            at::TensorList tables, int64_t skip_below) {
-  const char* op = Format::kEncode;
-  check_symbol_args(op, symbols, indexes);
-  return encode_flat<Format>(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
-}
-
-std::tuple<at::Tensor, at::Tensor, at::Tensor> rans_encode_padded_cpu(const at::Tensor& symbols,
-                                                                      const at::Tensor& indexes,
-                                                                      at::TensorList tables, int64_t skip_below) {
-  const char* op = "rans_encode_padded";
-  check_symbol_args(op, symbols, indexes);
-  return encode_padded<Compressai>(symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below);
 }
 
 // Decodes the next indexes.size(1) elements of every stream of `spans` from positions (B, 2)
@@ -171,21 +137,23 @@ std::tuple<at::Tensor, at::Tensor> rans_decode_padded_cpu(const at::Tensor& padd
 }
 
 template <class Format>
+using Encode = EncodeOps<prepare_tables_cpu, encode_padded<Format>, compact_streams_cpu, Format>;
+template <class Format>
 using Decode = DecodeOps<prepare_tables_cpu, decode_from<Format>, Format>;
 
 }  // namespace
 
 TORCH_LIBRARY_IMPL(ecc, CPU, m) {
-  m.impl("rans_encode", &rans_encode_cpu<Compressai>);
-  m.impl("rans_encode.prepared", &rans_encode_prepared_cpu<Compressai>);
-  m.impl("rans_encode_padded", &rans_encode_padded_cpu);
+  m.impl("rans_encode", &Encode<Compressai>::whole);
+  m.impl("rans_encode.prepared", &Encode<Compressai>::whole_prepared);
+  m.impl("rans_encode_padded", &Encode<Compressai>::padded);
   m.impl("rans_decode", &Decode<Compressai>::whole);
   m.impl("rans_decode.prepared", &Decode<Compressai>::whole_prepared);
   m.impl("rans_decode_part", &Decode<Compressai>::part);
   m.impl("rans_decode_part.prepared", &Decode<Compressai>::part_prepared);
   m.impl("rans_decode_padded", &rans_decode_padded_cpu);
-  m.impl("rans_encode_compact", &rans_encode_cpu<Compact>);
-  m.impl("rans_encode_compact.prepared", &rans_encode_prepared_cpu<Compact>);
+  m.impl("rans_encode_compact", &Encode<Compact>::whole);
+  m.impl("rans_encode_compact.prepared", &Encode<Compact>::whole_prepared);
   m.impl("rans_decode_compact", &Decode<Compact>::whole);
   m.impl("rans_decode_compact.prepared", &Decode<Compact>::whole_prepared);
   m.impl("rans_decode_part_compact", &Decode<Compact>::part);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../checks.h"
+#include "../coder_ops.h"
 #include "../common/interleaved_stream.h"
 #include "../common/streams.h"
 #include "cpu_tables.h"
@@ -32,16 +33,19 @@ int64_t chunks_per_thread(int64_t chunk_len) {
   return std::max<int64_t>(1, kMinThreadElements / std::max<int64_t>(1, chunk_len));
 }
 
-// symbols, indexes (B, N) int32 (checked) -> (padded (B, max_stream_bytes) uint8, sizes (B,)
-// int64, status (B,) int32, each stream's first failing chunk; size 0 where it failed).
-std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& symbols, const at::Tensor& indexes,
-                                                             const TableViews& tables, int64_t skip_below,
-                                                             int64_t lanes, int32_t chunk_log2) {
+// symbols, indexes (B, N) int32 (checked) and a prepared list -> (padded (B, max_stream_bytes)
+// uint8, sizes (B,) int64, status (B,) int32, each stream's first failing chunk; size 0 where it
+// failed). chunk_size: as chunk_log2_for takes it.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const char* op, const at::Tensor& symbols,
+                                                             const at::Tensor& indexes, at::TensorList prepared,
+                                                             int64_t skip_below, int64_t lanes, int64_t chunk_size) {
+  const TableViews tables = prepared_views(op, prepared, symbols.device());
+  const int32_t chunk_log2 = chunk_log2_for(op, symbols.size(0), symbols.size(1), lanes, chunk_size);
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
   const EncodePlan plan = plan_encode(num_streams, n, lanes, chunk_log2);
   const int32_t lane_count = plan.lanes;
   const int64_t chunks = plan.chunks, tasks = plan.tasks, capacity = plan.capacity;
-  const int64_t chunk_size = int64_t{1} << chunk_log2, row_bytes = max_stream_bytes(plan);
+  const int64_t chunk_len = int64_t{1} << chunk_log2, row_bytes = max_stream_bytes(plan);
   const simd::Kernels kernels = simd::interleaved_kernels();
   std::vector<std::vector<uint16_t>> words(tasks);  // each chunk's words
   std::vector<uint32_t> states(tasks * lane_count);
@@ -51,13 +55,13 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& s
   const int32_t* sym = symbols.data_ptr<int32_t>();
   const int32_t* idx = indexes.data_ptr<int32_t>();
 
-  at::parallel_for(0, tasks, chunks_per_thread(std::min(n, chunk_size)), [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, tasks, chunks_per_thread(std::min(n, chunk_len)), [&](int64_t begin, int64_t end) {
     // One worst-case row per thread, kept words copied out: a (tasks x capacity) buffer would
     // cost more in fresh pages (~6.6 bytes per symbol) than the coding itself.
     const std::unique_ptr<uint16_t[]> scratch(new uint16_t[capacity + simd::kWordSlack]);
     for (int64_t t = begin; t < end; ++t) {
-      const int64_t first = (t / chunks) * n + (t % chunks) * chunk_size;
-      const int64_t len = std::min<int64_t>(chunk_size, n - (t % chunks) * chunk_size);
+      const int64_t first = (t / chunks) * n + (t % chunks) * chunk_len;
+      const int64_t len = std::min<int64_t>(chunk_len, n - (t % chunks) * chunk_len);
       task_status[t] = kernels.encode(sym + first, idx + first, len, lane_count, skip, tables.enc,
                                       &states[t * lane_count], scratch.get(), capacity, &word_count[t]);
       if (task_status[t] == kOk) words[t].assign(scratch.get(), scratch.get() + word_count[t]);
@@ -88,55 +92,6 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const at::Tensor& s
     size[b] = pos - out;
   }
   return {padded, sizes, status};
-}
-
-// chunk_size 0: from the batch (batch_chunk_log2).
-int32_t chunk_log2_for(const char* op, const at::Tensor& symbols, int64_t lanes, int64_t chunk_size) {
-  if (chunk_size == 0) {
-    check_interleaved_args(op, lanes, int64_t{1} << kMinChunkLog2);
-    return batch_chunk_log2(symbols.size(0), symbols.size(1));
-  }
-  return check_interleaved_args(op, lanes, chunk_size);
-}
-
-std::tuple<at::Tensor, at::Tensor> encode_flat(const char* op, const at::Tensor& symbols, const at::Tensor& indexes,
-                                               const TableViews& tables, int64_t skip_below, int64_t lanes,
-                                               int64_t chunk_size) {
-  const int32_t chunk_log2 = chunk_log2_for(op, symbols, lanes, chunk_size);
-  const auto [padded, sizes, status] = encode_padded(symbols, indexes, tables, skip_below, lanes, chunk_log2);
-  check_stream_status(op, status.data_ptr<int32_t>(), status.size(0), tables.enc.num_rows);
-  return {compact_streams_cpu(op, padded, sizes), sizes};
-}
-
-std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_cpu(const at::Tensor& symbols, const at::Tensor& indexes,
-                                                               const at::Tensor& cdf, const at::Tensor& cdf_length,
-                                                               const at::Tensor& offset, int64_t skip_below,
-                                                               int64_t lanes, int64_t chunk_size) {
-  const char* op = "rans_encode_interleaved";
-  check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
-  chunk_log2_for(op, symbols, lanes, chunk_size);  // argument errors before table errors
-  const std::vector<at::Tensor> tables = prepare_tables_cpu(op, cdf, cdf_length, offset, kEncoderPart);
-  return encode_flat(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below, lanes,
-                     chunk_size);
-}
-
-std::tuple<at::Tensor, at::Tensor> rans_encode_interleaved_prepared_cpu(const at::Tensor& symbols,
-                                                                        const at::Tensor& indexes,
-                                                                        at::TensorList tables, int64_t skip_below,
-                                                                        int64_t lanes, int64_t chunk_size) {
-  const char* op = "rans_encode_interleaved";
-  check_symbol_args(op, symbols, indexes);
-  return encode_flat(op, symbols, indexes, prepared_views(op, tables, symbols.device()), skip_below, lanes,
-                     chunk_size);
-}
-
-std::tuple<at::Tensor, at::Tensor, at::Tensor> rans_encode_interleaved_padded_cpu(
-    const at::Tensor& symbols, const at::Tensor& indexes, at::TensorList tables, int64_t skip_below, int64_t lanes,
-    int64_t chunk_size) {
-  const char* op = "rans_encode_interleaved_padded";
-  check_symbol_args(op, symbols, indexes);
-  const TableViews views = prepared_views(op, tables, symbols.device());
-  return encode_padded(symbols, indexes, views, skip_below, lanes, chunk_log2_for(op, symbols, lanes, chunk_size));
 }
 
 // Decodes every stream of `spans` (indexes (B, N) int32) into out; status (B,) int32: a stream's
@@ -211,14 +166,6 @@ at::Tensor decode_flat(const at::Tensor& data, const at::Tensor& sizes, const at
   return out;
 }
 
-at::Tensor rans_decode_interleaved_cpu(const at::Tensor& data, const at::Tensor& sizes, const at::Tensor& indexes,
-                                       const at::Tensor& cdf, const at::Tensor& cdf_length, const at::Tensor& offset,
-                                       int64_t skip_below) {
-  const char* op = "rans_decode_interleaved";
-  check_decode_args(op, data, sizes, indexes, cdf, cdf_length, offset);
-  return decode_flat(data, sizes, indexes, prepare_tables_cpu(op, cdf, cdf_length, offset, kDecoderPart), skip_below);
-}
-
 std::tuple<at::Tensor, at::Tensor> rans_decode_interleaved_padded_cpu(const at::Tensor& padded,
                                                                       const at::Tensor& sizes,
                                                                       const at::Tensor& indexes,
@@ -233,13 +180,15 @@ std::tuple<at::Tensor, at::Tensor> rans_decode_interleaved_padded_cpu(const at::
   return {out, status};
 }
 
+using Interleaved = InterleavedOps<prepare_tables_cpu, encode_padded, compact_streams_cpu, decode_flat>;
+
 }  // namespace
 
 TORCH_LIBRARY_IMPL(ecc, CPU, m) {
-  m.impl("rans_encode_interleaved", &rans_encode_interleaved_cpu);
-  m.impl("rans_encode_interleaved.prepared", &rans_encode_interleaved_prepared_cpu);
-  m.impl("rans_encode_interleaved_padded", &rans_encode_interleaved_padded_cpu);
-  m.impl("rans_decode_interleaved", &rans_decode_interleaved_cpu);
+  m.impl("rans_encode_interleaved", &Interleaved::encode);
+  m.impl("rans_encode_interleaved.prepared", &Interleaved::encode_prepared);
+  m.impl("rans_encode_interleaved_padded", &Interleaved::padded);
+  m.impl("rans_decode_interleaved", &Interleaved::decode);
   m.impl("rans_decode_interleaved.prepared", &decode_flat);
   m.impl("rans_decode_interleaved_padded", &rans_decode_interleaved_padded_cpu);
 }

@@ -1,9 +1,10 @@
 // Torch-side helpers shared by the CUDA glue files (ops_cuda.cpp, ops_cuda_interleaved.cpp):
-// CUDA error checks, small host -> device copies, the table checks and preparation every coder
-// runs first, and the status readback. Only per-row / per-stream arrays cross to the host.
+// CUDA error checks, small host -> device copies, the table checks and preparation, the status
+// readback and the compaction of padded streams. Only per-row / per-stream arrays cross to the host.
 #pragma once
 
 #include <ATen/ATen.h>
+#include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
 #include <algorithm>
@@ -39,12 +40,6 @@ inline void check_cdf_rows(const char* op, const at::Tensor& cdf, const at::Tens
   for (int64_t r = 0; r < cdf.size(0); ++r) check_bad_cdf_row(op, r, flag[r] != 0);
 }
 
-// Raises for the first stream of status (B,) int32 (device) that is not kOk.
-inline void check_statuses(const char* op, const at::Tensor& status, int64_t num_rows) {
-  const at::Tensor status_host = status.cpu();
-  check_stream_status(op, status_host.data_ptr<int32_t>(), status.size(0), num_rows);
-}
-
 // Temporary storage for launch_inclusive_sum over count items.
 inline at::Tensor scan_storage(const char* op, int64_t count, const at::TensorOptions& options) {
   size_t bytes = 0;
@@ -52,59 +47,13 @@ inline at::Tensor scan_storage(const char* op, int64_t count, const at::TensorOp
   return at::empty({static_cast<int64_t>(std::max<size_t>(bytes, 1))}, options.dtype(at::kByte));
 }
 
-// The encoder's tables on the device: every row checked, then row r's EncSymbols packed at
-// row_start[r] (row_start_host: the same starts on the host, entry rows = the total).
-struct CudaEncodeTables {
-  std::vector<int64_t> row_start_host;
-  at::Tensor row_start;
-  at::Tensor symbols;  // uint8 storage of the EncSymbols
-  EncodeTables view;
-};
-
-inline CudaEncodeTables prepare_encode_tables(const char* op, const at::Tensor& cdf,
-                                              const at::Tensor& cdf_length, const at::Tensor& offset,
-                                              cudaStream_t stream) {
-  check_cdf_rows(op, cdf, cdf_length, stream);
-  CudaEncodeTables t;
-  t.row_start_host = enc_row_starts(cdf_length.cpu());
-  t.row_start = to_device(t.row_start_host, cdf.device());
-  t.symbols = at::empty({t.row_start_host.back() * static_cast<int64_t>(sizeof(rans64::EncSymbol))},
-                        cdf.options().dtype(at::kByte));
-  auto* enc = reinterpret_cast<rans64::EncSymbol*>(t.symbols.data_ptr<uint8_t>());
-  check_cuda(op, "encoder table kernel",
-             launch_build_enc_symbols(cdf.data_ptr<int32_t>(), cdf_length.data_ptr<int32_t>(),
-                                      t.row_start.data_ptr<int64_t>(), cdf.size(0), cdf.size(1), enc,
-                                      stream));
-  t.view = {enc, t.row_start.data_ptr<int64_t>(), cdf_length.data_ptr<int32_t>(),
-            offset.data_ptr<int32_t>(), static_cast<int32_t>(cdf.size(0))};
-  return t;
-}
-
-// The decoder's tables on the device: every row checked, then each row's decode buckets.
-struct CudaDecodeTables {
-  at::Tensor lut;  // [rows, kLutSize] uint16
-  DecodeTables view;
-};
-
-inline CudaDecodeTables prepare_decode_tables(const char* op, const at::Tensor& cdf,
-                                              const at::Tensor& cdf_length, const at::Tensor& offset,
-                                              cudaStream_t stream) {
-  check_cdf_rows(op, cdf, cdf_length, stream);
-  CudaDecodeTables t;
-  t.lut = at::empty({cdf.size(0), kLutSize}, cdf.options().dtype(at::kUInt16));
-  check_cuda(op, "decoder table kernel",
-             launch_build_decode_luts(cdf.data_ptr<int32_t>(), cdf_length.data_ptr<int32_t>(),
-                                      cdf.size(0), cdf.size(1), t.lut.data_ptr<uint16_t>(), stream));
-  t.view = {cdf.data_ptr<int32_t>(),    cdf.size(1),
-            t.lut.data_ptr<uint16_t>(), cdf_length.data_ptr<int32_t>(),
-            offset.data_ptr<int32_t>(), static_cast<int32_t>(cdf.size(0))};
-  return t;
-}
-
-// prepared_tables.h's list on the device: every row checked (one host read of the row flags),
-// then the halves in `parts` built by the table kernels.
+// prepared_tables.h's list on the tables' device (under its own guard: a three-tensor decode
+// prepares before it guards the data's device): every row checked (one host read of the row
+// flags, one of cdf_length for the row starts), then the halves in `parts` built by the table
+// kernels.
 inline std::vector<at::Tensor> prepare_tables_cuda(const char* op, const at::Tensor& cdf, const at::Tensor& cdf_length,
                                                    const at::Tensor& offset, TableParts parts) {
+  const c10::cuda::CUDAGuard guard(cdf.device());
   const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
   check_cdf_rows(op, cdf, cdf_length, stream);
   std::vector<at::Tensor> t = prepared_list(cdf, cdf_length, offset, enc_row_starts(cdf_length.cpu()));
@@ -122,6 +71,29 @@ inline std::vector<at::Tensor> prepare_tables_cuda(const char* op, const at::Ten
                                         stream));
   }
   return t;
+}
+
+// The flat form of padded (B, W) uint8 streams with sizes (B,) int64 on their device: the sizes
+// are read on the host (checked as on the CPU, and their total sizes the output), then scanned
+// and copied on the device.
+inline at::Tensor compact_streams_cuda(const char* op, const at::Tensor& padded, const at::Tensor& sizes) {
+  const c10::cuda::CUDAGuard guard(padded.device());
+  const int64_t rows = padded.size(0), width = padded.size(1);
+  const at::Tensor sizes_host = sizes.cpu();
+  const int64_t* size = sizes_host.data_ptr<int64_t>();
+  const int64_t total = compacted_bytes(op, size, rows, width);
+  const int64_t max_size = rows == 0 ? 0 : *std::max_element(size, size + rows);
+  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+  const at::Tensor ends = at::empty_like(sizes);
+  const at::Tensor scan_temp = scan_storage(op, rows, sizes.options());
+  at::Tensor data = at::empty({total}, padded.options());
+  check_cuda(op, "size scan",
+             launch_inclusive_sum(sizes.data_ptr<int64_t>(), ends.data_ptr<int64_t>(), rows, scan_temp.data_ptr(),
+                                  static_cast<size_t>(scan_temp.numel()), stream));
+  check_cuda(op, "compaction kernel",
+             launch_compact_streams(padded.data_ptr<uint8_t>(), width, sizes.data_ptr<int64_t>(),
+                                    ends.data_ptr<int64_t>(), rows, max_size, data.data_ptr<uint8_t>(), stream));
+  return data;
 }
 
 }  // namespace ecc

@@ -1,6 +1,6 @@
 // Host launchers of ecc's CUDA kernels: the meeting point of the torch glue (ops_cuda.cpp,
 // ops_cuda_interleaved.cpp) and the kernels (cdf_table.cu, rans_compressai.cu, rans_interleaved.cu,
-// scan.cu), which nvcc compiles without any torch header.
+// scan.cu, compact.cu), which nvcc compiles without any torch header.
 //
 // Every launcher takes raw device pointers (all memory, scratch included, is allocated by the
 // caller), enqueues its kernels on `stream`, never synchronizes, and returns the first CUDA error
@@ -14,6 +14,7 @@
 
 #include "../common/compressai_stream.h"
 #include "../common/interleaved_stream.h"
+#include "../common/streams.h"
 
 namespace ecc {
 
@@ -37,16 +38,6 @@ cudaError_t launch_build_enc_symbols(const int32_t* cdf, const int32_t* cdf_leng
 cudaError_t launch_build_decode_luts(const int32_t* cdf, const int32_t* cdf_length, int64_t rows,
                                      int64_t stride, uint16_t* lut, cudaStream_t stream);
 
-// Device arrays of one rans_encode call (num_streams streams of n elements), all caller-allocated.
-struct EncodeBuffers {
-  uint32_t* scratch;        // [num_streams, max_words(n)]: stream b is encoded to the end of row b
-  int32_t* status;          // [num_streams] compressai_stream::Status
-  int64_t* sizes;           // [num_streams] bytes of each stream (0 where status != kOk)
-  int64_t* ends;            // [num_streams] inclusive prefix sum of sizes: stream b's packed end
-  void* scan_temp;          // scan storage of inclusive_sum_bytes(num_streams) bytes
-  size_t scan_temp_bytes;
-};
-
 // Bytes of temporary storage launch_inclusive_sum needs for count items (no work is enqueued).
 cudaError_t inclusive_sum_bytes(int64_t count, size_t* bytes);
 
@@ -54,23 +45,27 @@ cudaError_t inclusive_sum_bytes(int64_t count, size_t* bytes);
 cudaError_t launch_inclusive_sum(const int64_t* in, int64_t* out, int64_t count, void* temp,
                                  size_t temp_bytes, cudaStream_t stream);
 
-// Encodes symbols/indexes [num_streams, n] (tables: device pointers) into buf.scratch as the CPU
-// op does, writing buf.status, buf.sizes and buf.ends.
+// The flat form of padded streams (compact.cu): row b of padded [rows, width], its first sizes[b]
+// bytes, copied to out[ends[b] - sizes[b] ..] (ends: inclusive prefix sum of sizes, each size
+// checked against width by the caller; max_size: the largest).
+cudaError_t launch_compact_streams(const uint8_t* padded, int64_t width, const int64_t* sizes,
+                                   const int64_t* ends, int64_t rows, int64_t max_size, uint8_t* out,
+                                   cudaStream_t stream);
+
+// ---- The `compressai` format (rans_compressai.cu) ----
+
+// Encodes symbols/indexes [num_streams, n] (tables: device pointers) as the CPU op does, stream b
+// into row b of rows [num_streams, max_words(n)] (encode_stream_to_row: the stream is the row's
+// first sizes[b] bytes, 0 where status[b] != kOk).
 cudaError_t launch_rans_encode(const int32_t* symbols, const int32_t* indexes, int64_t num_streams,
-                               int64_t n, int32_t skip_below,
-                               const EncodeTables& tables,
-                               const EncodeBuffers& buf, cudaStream_t stream);
+                               int64_t n, int32_t skip_below, const EncodeTables& tables, uint32_t* rows,
+                               int64_t* sizes, int32_t* status, cudaStream_t stream);
 
-// After launch_rans_encode succeeded for every stream: copies the streams back to back into
-// data [ends[num_streams - 1]] bytes, in stream order.
-cudaError_t launch_rans_pack(const EncodeBuffers& buf, int64_t num_streams, int64_t n,
-                             uint8_t* data, cudaStream_t stream);
-
-// Decodes the next n elements of stream b, bytes [start[b], start[b + 1]) of data, into
+// Decodes the next n elements of stream b of `spans` (flat or padded, streams.h) into
 // out[b * n ..] with its indexes [num_streams, n], from and back to positions[b] (zeros: the
 // stream's start); `finish`: each stream must end there. status [num_streams] per stream
 // (tables: device pointers).
-cudaError_t launch_rans_decode(const uint8_t* data, const int64_t* start, const int32_t* indexes,
+cudaError_t launch_rans_decode(const StreamSpans& spans, const int32_t* indexes,
                                int64_t num_streams, int64_t n, int32_t skip_below,
                                const DecodeTables& tables, compressai_stream::DecodePosition* positions,
                                bool finish, int32_t* out, int32_t* status, cudaStream_t stream);
@@ -89,24 +84,28 @@ struct InterleavedEncodeBuffers {
   int64_t* chunk_ends;    // [tasks]: inclusive prefix sum of chunk_bytes over all tasks
   int32_t* chunk_status;  // [tasks] interleaved_stream::Status
   int32_t* status;        // [num_streams]: status of each stream's first failing chunk (or kOk)
-  int64_t* sizes;         // [num_streams]: bytes of each stream (meaningful where status is kOk)
+  int64_t* sizes;         // [num_streams]: bytes of each stream (0 where status is not kOk)
   void* scan_temp;        // scan storage of inclusive_sum_bytes(tasks) bytes
   size_t scan_temp_bytes;
 };
 
 // Encodes every chunk of symbols/indexes [num_streams, n] as encode_chunk does, then scans the
-// chunk sizes and writes buf.status and buf.sizes. The packed size of all streams is
-// chunk_ends[tasks - 1] + num_streams * (kHeaderBytes + 4 * (chunks - 1)).
+// chunk sizes and writes buf.status and buf.sizes (0 where the status is not kOk). cdf: the same
+// tables' cdf rows (cdf, cdf_stride, cdf_length, offset; its lut is not read), which the kernel
+// packs into shared memory when they fit: packed_entries = row_start[rows] + rows entries (row r
+// at tables.row_start[r] + r).
 cudaError_t launch_interleaved_encode(const int32_t* symbols, const int32_t* indexes,
                                       int64_t num_streams, int64_t n, int32_t skip_below,
                                       int32_t lanes, int32_t chunk_log2, const EncodeTables& tables,
+                                      const DecodeTables& cdf, int64_t packed_entries,
                                       const InterleavedEncodeBuffers& buf, cudaStream_t stream);
 
-// After launch_interleaved_encode succeeded for every stream: writes the streams back to back
-// (header, chunk table, chunks) into data, exactly sum(sizes) bytes.
+// After launch_interleaved_encode: writes every stream whose status is kOk (header, chunk table,
+// chunks) to the start of its row of padded [num_streams, row_bytes], row_bytes =
+// max_stream_bytes of the plan; the stream is the row's first sizes[b] bytes.
 cudaError_t launch_interleaved_pack(const InterleavedEncodeBuffers& buf, int64_t num_streams,
-                                    int64_t n, int32_t lanes, int32_t chunk_log2, uint8_t* data,
-                                    cudaStream_t stream);
+                                    int64_t n, int32_t lanes, int32_t chunk_log2, uint8_t* padded,
+                                    int64_t row_bytes, cudaStream_t stream);
 
 // Device arrays of one rans_decode_interleaved call, all caller-allocated. Every stream carries
 // its own header, so lanes and chunk size may differ between the streams of one call.
@@ -127,23 +126,28 @@ struct InterleavedDecodeBuffers {
   int32_t* decode_status;  // status of each stream's first failing chunk (or kOk)
 };
 
-// Parses every stream's header (stream b is bytes [start[b], start[b + 1]) of data) against n
-// elements and scans the chunk counts. The caller then reads chunk_end[num_streams - 1] to size
-// the per-task arrays.
-cudaError_t launch_interleaved_parse(const uint8_t* data, const int64_t* start, int64_t num_streams,
-                                     int64_t n, const InterleavedDecodeBuffers& buf,
-                                     cudaStream_t stream);
+// Parses every stream's header (stream b of `spans`, flat or padded) against n elements and
+// scans the chunk counts into chunk_end. Nothing is read back: the decode takes a bound on the
+// task count.
+cudaError_t launch_interleaved_parse(const StreamSpans& spans, int64_t num_streams, int64_t n,
+                                     const InterleavedDecodeBuffers& buf, cudaStream_t stream);
 
 // Locates the chunks of every parsed stream (buf.stream_status may turn kCorrupt), decodes every
 // chunk of every stream whose header and chunk table are valid into out [num_streams, n] with
-// indexes [num_streams, n], and writes buf.decode_status. row_start [rows + 1] are the encoder's
-// packed row starts (host_tables.h enc_row_starts); the decoder packs row r's cdf_length[r]
-// entries at row_start[r] + r, i.e. packed_entries = row_start[rows] + rows entries in all.
-cudaError_t launch_interleaved_decode(const uint8_t* data, const int64_t* start,
-                                      const int32_t* indexes, int64_t num_streams, int64_t n,
-                                      int64_t tasks, int32_t skip_below, const DecodeTables& tables,
+// indexes [num_streams, n], and writes buf.decode_status. The per-task arrays hold max_tasks >=
+// chunk_end[num_streams - 1] entries (max_decode_tasks); the kernels read the true count on the
+// device. row_start [rows + 1] are the encoder's packed row starts (prepared_tables.h
+// kRowStart); the decoder packs row r's cdf_length[r] entries at row_start[r] + r, i.e.
+// packed_entries = row_start[rows] + rows entries in all.
+cudaError_t launch_interleaved_decode(const StreamSpans& spans, const int32_t* indexes, int64_t num_streams,
+                                      int64_t n, int64_t max_tasks, int32_t skip_below, const DecodeTables& tables,
                                       const int64_t* row_start, int64_t packed_entries,
-                                      const InterleavedDecodeBuffers& buf, int32_t* out,
-                                      cudaStream_t stream);
+                                      const InterleavedDecodeBuffers& buf, int32_t* out, cudaStream_t stream);
+
+// Tasks (chunks) a decode of num_streams streams of n elements can have at most: every header's
+// chunk size is at least 2^kMinChunkLog2.
+inline int64_t max_decode_tasks(int64_t num_streams, int64_t n) {
+  return num_streams * interleaved_stream::num_chunks(n, interleaved_stream::kMinChunkLog2);
+}
 
 }  // namespace ecc

@@ -1,14 +1,17 @@
-// CUDA implementations of ecc::gaussian_cdf_table, ecc::rans_encode, ecc::rans_decode and
-// ecc::rans_decode_part: the CPU ops' boundary checks (checks.h, same messages), then the
-// kernels of cdf_table.cu and rans_compressai.cu (launch.h) on the current stream under a device
-// guard. Device scratch is allocated as torch tensors (caching allocator). Only small per-row /
-// per-stream arrays cross to the host: scales (checks, offsets), row validity and cdf_length,
-// sizes (decode), statuses and the encoded total (to size the output exactly, as the CPU op does).
+// CUDA implementations of ecc::gaussian_cdf_table, ecc::prepare_tables, the `compressai`-format
+// coders (rans_encode, rans_decode, rans_decode_part, their `.prepared` overloads,
+// rans_encode_padded, rans_decode_padded) and ecc::rans_compact: the CPU ops' boundary checks
+// (checks.h, same messages), then the kernels of cdf_table.cu, rans_compressai.cu and compact.cu
+// (launch.h) on the current stream under a device guard. Device scratch is allocated as torch
+// tensors (caching allocator). The padded ops read nothing back; the flat ones, as the CPU ops,
+// are the padded kernels plus host reads of small per-row / per-stream arrays: scales (checks,
+// offsets), row validity and cdf_length (three-tensor overloads: preparation), sizes (decode's
+// stream starts; encode's compaction) and statuses.
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <torch/library.h>
 
-#include "../decode_ops.h"
+#include "../coder_ops.h"
 #include "cuda_glue.h"
 
 namespace ecc {
@@ -34,40 +37,24 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> gaussian_cdf_table_cuda(const at:
   return {cdf, cdf_length, offset.to(scales.device())};
 }
 
-std::tuple<at::Tensor, at::Tensor> rans_encode_cuda(const at::Tensor& symbols,
-                                                    const at::Tensor& indexes, const at::Tensor& cdf,
-                                                    const at::Tensor& cdf_length,
-                                                    const at::Tensor& offset, int64_t skip_below) {
-  const char* op = "rans_encode";
-  check_encode_args(op, symbols, indexes, cdf, cdf_length, offset);
-  const at::Device device = symbols.device();
-  const c10::cuda::CUDAGuard guard(device);
-  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
-  const at::TensorOptions options = symbols.options();
-
-  const CudaEncodeTables tables = prepare_encode_tables(op, cdf, cdf_length, offset, stream);
-
-  // Encode each stream into the end of its worst-case scratch row, check the statuses, then
-  // pack the streams back to back into exactly sum(sizes) bytes.
+// symbols, indexes (B, N) int32 (checked) and a prepared list -> (padded (B, 4 max_words(N))
+// uint8, sizes (B,) int64, status (B,) int32); bytes past a stream's size are unspecified.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> encode_padded(const char* op, const at::Tensor& symbols,
+                                                             const at::Tensor& indexes, at::TensorList prepared,
+                                                             int64_t skip_below) {
+  const TableViews tables = prepared_views(op, prepared, symbols.device());
+  const c10::cuda::CUDAGuard guard(symbols.device());
   const int64_t num_streams = symbols.size(0), n = symbols.size(1);
-  const at::Tensor scratch = at::empty({num_streams * max_words(n)}, options.dtype(at::kUInt32));
-  const at::Tensor status = at::empty({num_streams}, options.dtype(at::kInt));
+  const at::TensorOptions options = symbols.options();
+  at::Tensor padded = at::empty({num_streams, 4 * max_words(n)}, options.dtype(at::kByte));
   at::Tensor sizes = at::empty({num_streams}, options.dtype(at::kLong));
-  const at::Tensor ends = at::empty({num_streams}, options.dtype(at::kLong));
-  const at::Tensor scan_temp = scan_storage(op, num_streams, options);
-  const EncodeBuffers buf{scratch.data_ptr<uint32_t>(), status.data_ptr<int32_t>(),
-                          sizes.data_ptr<int64_t>(),    ends.data_ptr<int64_t>(),
-                          scan_temp.data_ptr(),         static_cast<size_t>(scan_temp.numel())};
+  at::Tensor status = at::empty({num_streams}, options.dtype(at::kInt));
   check_cuda(op, "encode kernel",
-             launch_rans_encode(symbols.data_ptr<int32_t>(), indexes.data_ptr<int32_t>(),
-                                num_streams, n, clamp_skip_below(skip_below), tables.view, buf, stream));
-  check_statuses(op, status, cdf.size(0));
-
-  const int64_t total = num_streams == 0 ? 0 : ends[num_streams - 1].item<int64_t>();
-  at::Tensor data = at::empty({total}, options.dtype(at::kByte));
-  check_cuda(op, "pack kernel",
-             launch_rans_pack(buf, num_streams, n, data.data_ptr<uint8_t>(), stream));
-  return {data, sizes};
+             launch_rans_encode(symbols.data_ptr<int32_t>(), indexes.data_ptr<int32_t>(), num_streams, n,
+                                clamp_skip_below(skip_below), tables.enc,
+                                reinterpret_cast<uint32_t*>(padded.data_ptr<uint8_t>()), sizes.data_ptr<int64_t>(),
+                                status.data_ptr<int32_t>(), c10::cuda::getCurrentCUDAStream()));
+  return {padded, sizes, status};
 }
 
 // As the CPU op (cpu/rans_compressai.cpp): from `state` (B, 2) int64, or the streams' starts
@@ -92,13 +79,38 @@ std::tuple<at::Tensor, at::Tensor> decode_from(const char* op, const at::Tensor&
   at::Tensor out = at::empty_like(indexes);
   const at::Tensor status = at::empty({num_streams}, indexes.options());
   check_cuda(op, "decode kernel",
-             launch_rans_decode(data.data_ptr<uint8_t>(), start.data_ptr<int64_t>(),
+             launch_rans_decode({data.data_ptr<uint8_t>(), start.data_ptr<int64_t>(), nullptr, 0},
                                 indexes.data_ptr<int32_t>(), num_streams, n,
                                 clamp_skip_below(skip_below), tables.dec,
                                 reinterpret_cast<DecodePosition*>(next.data_ptr<int64_t>()), finish,
                                 out.data_ptr<int32_t>(), status.data_ptr<int32_t>(), stream));
   check_statuses(op, status, tables.dec.num_rows);
   return {out, next};
+}
+
+std::tuple<at::Tensor, at::Tensor> rans_decode_padded_cuda(const at::Tensor& padded, const at::Tensor& sizes,
+                                                           const at::Tensor& indexes, at::TensorList prepared,
+                                                           int64_t skip_below) {
+  const char* op = "rans_decode_padded";
+  check_stream_args(op, padded, sizes, indexes, 2);
+  const TableViews tables = prepared_views(op, prepared, padded.device());
+  const c10::cuda::CUDAGuard guard(padded.device());
+  const int64_t num_streams = indexes.size(0);
+  const at::Tensor positions = at::zeros({num_streams, 2}, sizes.options());
+  at::Tensor out = at::empty_like(indexes);
+  at::Tensor status = at::empty({num_streams}, indexes.options());
+  check_cuda(op, "decode kernel",
+             launch_rans_decode({padded.data_ptr<uint8_t>(), nullptr, sizes.data_ptr<int64_t>(), padded.size(1)},
+                                indexes.data_ptr<int32_t>(), num_streams, indexes.size(1), clamp_skip_below(skip_below),
+                                tables.dec, reinterpret_cast<DecodePosition*>(positions.data_ptr<int64_t>()), true,
+                                out.data_ptr<int32_t>(), status.data_ptr<int32_t>(),
+                                c10::cuda::getCurrentCUDAStream()));
+  return {out, status};
+}
+
+at::Tensor rans_compact_cuda(const at::Tensor& padded, const at::Tensor& sizes) {
+  check_compact_args(padded, sizes);
+  return compact_streams_cuda("rans_compact", padded, sizes);
 }
 
 std::vector<at::Tensor> prepare_tables_op_cuda(const at::Tensor& cdf, const at::Tensor& cdf_length,
@@ -109,6 +121,7 @@ std::vector<at::Tensor> prepare_tables_op_cuda(const at::Tensor& cdf, const at::
   return prepare_tables_cuda(op, cdf.clone(), cdf_length.clone(), offset.clone(), kBothParts);
 }
 
+using Encode = EncodeOps<prepare_tables_cuda, encode_padded, compact_streams_cuda>;
 using Decode = DecodeOps<prepare_tables_cuda, decode_from>;
 
 }  // namespace
@@ -118,7 +131,11 @@ TORCH_LIBRARY_IMPL(ecc, CUDA, m) {
   m.impl("rans_decode.prepared", &Decode::whole_prepared);
   m.impl("rans_decode_part.prepared", &Decode::part_prepared);
   m.impl("gaussian_cdf_table", &gaussian_cdf_table_cuda);
-  m.impl("rans_encode", &rans_encode_cuda);
+  m.impl("rans_encode", &Encode::whole);
+  m.impl("rans_encode.prepared", &Encode::whole_prepared);
+  m.impl("rans_encode_padded", &Encode::padded);
+  m.impl("rans_decode_padded", &rans_decode_padded_cuda);
+  m.impl("rans_compact", &rans_compact_cuda);
   m.impl("rans_decode", &Decode::whole);
   m.impl("rans_decode_part", &Decode::part);
 }
