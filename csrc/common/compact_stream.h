@@ -146,12 +146,8 @@ ECC_HOST_DEVICE Status encode_stream_to_row(const int32_t* symbols, const int32_
                                            int64_t capacity, int64_t* size) {
   uint8_t* first = nullptr;
   const Status s = encode_stream(symbols, indexes, n, skip_below, t, row, row + capacity, &first);
-  *size = 0;
-  if (s != kOk) return s;
-  const int64_t bytes = row + capacity - first;
-  for (int64_t i = 0; i < bytes; ++i) row[i] = first[i];
-  *size = bytes;
-  return kOk;
+  *size = s == kOk ? compressai_stream::move_to_row_start(row, capacity, first) : 0;
+  return s;
 }
 
 // Decodes the next n elements of one stream of `size` bytes into out[0, n), from *at (pos == 0:

@@ -132,6 +132,15 @@ ECC_HOST_DEVICE Status encode_stream(const int32_t* symbols, const int32_t* inde
   return c.w.overflow ? kOutputOverflow : kOk;
 }
 
+// Moves a stream that starts at `first` and ends at row + capacity to the row's start (a forward
+// copy to lower addresses, safe in place); returns its size in bytes.
+template <typename Word>
+ECC_HOST_DEVICE int64_t move_to_row_start(Word* row, int64_t capacity, const Word* first) {
+  const int64_t count = row + capacity - first;
+  for (int64_t i = 0; i < count; ++i) row[i] = first[i];
+  return count * static_cast<int64_t>(sizeof(Word));
+}
+
 // encode_stream into a padded row of `capacity` words (max_words(n)), moved to the row's start:
 // on kOk the stream is the first *size bytes of the row; else *size = 0. The move is a forward
 // copy to lower addresses, safe in place.
@@ -140,12 +149,8 @@ ECC_HOST_DEVICE Status encode_stream_to_row(const int32_t* symbols, const int32_
                                            int64_t capacity, int64_t* size) {
   uint32_t* first = nullptr;
   const Status s = encode_stream(symbols, indexes, n, skip_below, t, row, row + capacity, &first);
-  *size = 0;
-  if (s != kOk) return s;
-  const int64_t words = row + capacity - first;
-  for (int64_t i = 0; i < words; ++i) row[i] = first[i];
-  *size = 4 * words;
-  return kOk;
+  *size = s == kOk ? move_to_row_start(row, capacity, first) : 0;
+  return s;
 }
 
 // Decodes the next n elements of one stream of `size` bytes into out[0, n), from *at (x == 0:
