@@ -132,7 +132,7 @@ def test_zoo_model(benchmark, compressai, name, op, coder):
 
 
 @pytest.mark.parametrize("op", ["compress", "decompress"])
-@pytest.mark.parametrize("name", ["JointAutoregressiveHierarchicalPriors", "Cheng2020Anchor"])
+@pytest.mark.parametrize("name", MODELS)
 def test_zoo_model_alternating(compressai, name, op):
     """One call on CompressAI's coder, one on ecc's, 5 times after a warm-up pair: on a shared
     machine the load drifts between the separate runs of test_zoo_model, alternating gives both
