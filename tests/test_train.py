@@ -118,6 +118,18 @@ def test_rate_bits_and_rd_loss_units():
     assert float(terms["loss"]) == pytest.approx(float(expected), rel=1e-5)
     assert float(terms["complex"]) == pytest.approx(float(complex_error.mean()), rel=1e-5)
     assert float(terms["magnitude"]) == pytest.approx(float(magnitude_error.mean()), rel=1e-5)
+    per_point = RateDistortionLoss([1.0, 10.0], w_complex=[0.0, 0.5])  # the phase term at the top point only
+    terms = per_point(x, {"x_hat": x_hat, "likelihoods": likelihoods}, torch.tensor([0, 1]))
+    expected = (0.12 + torch.tensor([1.0, 10.0]) * (mel + torch.tensor([0.0, 0.5]) * complex_error)).mean()
+    assert float(terms["loss"]) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_one_complex_weight_per_point_or_one_number():
+    values = {"stage1": {"steps": 1}, "loss": {"lambdas": [1.0, 2.0, 3.0], "w_complex": [0.0, 1.0]}}
+    with pytest.raises(ValueError, match="w_complex has 2 weights for 3 operating points"):
+        TrainConfig.from_dict(values)
+    values["loss"]["w_complex"] = [0.0, 0.0, 1.0]
+    assert TrainConfig.from_dict(values).loss.w_complex == [0.0, 0.0, 1.0]
 
 
 @pytest.mark.parametrize("kind, real_value, fake_value", [("hinge", 2.0, -2.0), ("lsgan", 1.0, 0.0)])

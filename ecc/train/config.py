@@ -45,7 +45,7 @@ class LossConfig:
     w_adv: float = 0.1
     w_fm: float = 0.5
     w_l1: float = 0.0
-    w_complex: float = 0.0       # compressed complex STFT loss (scores the phase); 0 = off
+    w_complex: float | list[float] = 0.0  # compressed complex STFT loss (scores the phase); 0 = off; or one per point
     w_magnitude: float = 0.0     # compressed STFT magnitude loss; 0 = off
     spectrum_fft_sizes: list[int] = field(default_factory=lambda: [256, 512, 1024])
 
@@ -154,6 +154,9 @@ class TrainConfig:
         for name in ("log_every", "val_every", "checkpoint_every", "keep_checkpoints"):
             if getattr(config, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(config, name)}")
+        if isinstance(config.loss.w_complex, list) and len(config.loss.w_complex) != len(config.loss.lambdas):
+            raise ValueError(f"loss.w_complex has {len(config.loss.w_complex)} weights for "
+                             f"{len(config.loss.lambdas)} operating points: give one per point, or one number")
         if not 0 <= config.data.narrowband <= 1:
             raise ValueError(f"data.narrowband is a share of the crops, in [0, 1]; got {config.data.narrowband}")
         if config.discriminator.segment < 0:

@@ -195,14 +195,16 @@ class RateDistortionLoss(nn.Module):
     Args:
         lambdas: (points,) lambda of each operating point.
         mel: the mel loss module (default :class:`MultiScaleMelLoss` ()).
-        w_adv, w_fm, w_l1, w_complex, w_magnitude: weights inside the distortion.
+        w_adv, w_fm, w_l1, w_complex, w_magnitude: weights inside the distortion; ``w_complex`` may
+            also be one weight per operating point (a phase term for the top points only).
         adversarial: "hinge" or "lsgan".
         spectrum_fft_sizes: resolutions of the magnitude and complex terms.
     """
 
     def __init__(self, lambdas: Sequence[float], mel: MultiScaleMelLoss | None = None, w_adv: float = 0.1,
                  w_fm: float = 0.5, w_l1: float = 0.0, adversarial: str = "hinge", sample_rate: int = SAMPLE_RATE,
-                 w_complex: float = 0.0, w_magnitude: float = 0.0, spectrum_fft_sizes: Sequence[int] = (256, 512, 1024)):
+                 w_complex: float | Sequence[float] = 0.0, w_magnitude: float = 0.0,
+                 spectrum_fft_sizes: Sequence[int] = (256, 512, 1024)):
         super().__init__()
         if adversarial not in ("hinge", "lsgan"):
             raise ValueError(f"adversarial loss must be 'hinge' or 'lsgan', got {adversarial!r}")
@@ -211,7 +213,9 @@ class RateDistortionLoss(nn.Module):
         self.complex_spectrum = CompressedSpectrumLoss(spectrum_fft_sizes, phase=True)
         self.magnitude_spectrum = CompressedSpectrumLoss(spectrum_fft_sizes, phase=False)
         self.w_adv, self.w_fm, self.w_l1 = w_adv, w_fm, w_l1
-        self.w_complex, self.w_magnitude = w_complex, w_magnitude
+        per_point = torch.as_tensor(w_complex, dtype=torch.float32).expand(len(self.lambdas)).clone()  # (points,)
+        self.register_buffer("w_complex", per_point, persistent=False)
+        self.w_magnitude = w_magnitude
         self.adversarial, self.sample_rate = adversarial, sample_rate
 
     def forward(self, x: torch.Tensor, out: dict, point: torch.Tensor,
@@ -238,9 +242,9 @@ class RateDistortionLoss(nn.Module):
         else:
             terms["adv"] = terms["fm"] = zero
         terms["l1"] = _per_item((x_hat - x).abs()) if self.w_l1 else zero
-        terms["complex"] = self.complex_spectrum(x_hat, x) if self.w_complex else zero
+        terms["complex"] = self.complex_spectrum(x_hat, x) if bool(self.w_complex.any()) else zero
         terms["magnitude"] = self.magnitude_spectrum(x_hat, x) if self.w_magnitude else zero
-        distortion = (terms["mel"] + self.w_complex * terms["complex"] + self.w_magnitude * terms["magnitude"]
+        distortion = (terms["mel"] + self.w_complex[point] * terms["complex"] + self.w_magnitude * terms["magnitude"]
                       + self.w_adv * terms["adv"] + self.w_fm * terms["fm"] + self.w_l1 * terms["l1"])
         loss = (rate_kbps + self.lambdas[point] * distortion).mean()
         result = {name: value.detach().mean() for name, value in terms.items()}
