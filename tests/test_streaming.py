@@ -8,6 +8,7 @@ from ecc.model import CausalECC
 from ecc.model.causal import CausalConv1d, CausalConvTranspose1d, CausalCRMBlock, CausalSequential, CausalTimeMixing
 from ecc.streaming import PacketError, StreamDecoder, StreamEncoder
 from ecc.streaming.encoder import HEADER_EVERY
+from ecc.streaming.packet import SEQUENCE_MODULUS, Packet, pack, unpack
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +124,30 @@ def test_lost_packets_are_concealed_with_exact_length(model):
         assert y.shape == x.shape and np.isfinite(y).all()
     y = decode(model, [p for i, p in enumerate(packets) if i not in (2, 5)])  # gaps seen in the sequence numbers
     assert y.shape == x.shape
+
+
+def test_the_end_packet_keeps_the_length_exact_when_the_final_packet_is_lost(model):
+    x = speech_like(5000)
+    packets = encode(model, x)
+    final, end = unpack(packets[-2]), unpack(packets[-1])
+    assert final.drop == end.drop and final.payload and not end.payload and len(packets[-1]) == 3
+    assert end.sequence == (final.sequence + 1) % SEQUENCE_MODULUS
+    decoder = StreamDecoder(model)
+    clean = [decoder.push(p) for p in packets]
+    assert len(clean[-1]) == 0 and len(np.concatenate(clean)) == len(x)  # after the final packet: nothing
+    for lost in ([len(packets) - 2], [len(packets) - 3, len(packets) - 2], [1, len(packets) - 2]):
+        y = decode(model, [p for i, p in enumerate(packets) if i not in lost])
+        assert y.shape == x.shape and np.isfinite(y).all()
+    both = decode(model, packets[:-2] + [None])  # final and end lost: runs on to the final packet's end
+    assert len(x) < len(both) <= len(x) + 1280
+
+
+def test_an_end_marker_longer_than_a_packet_is_refused(model):
+    packets = encode(model, speech_like(3000))
+    decoder = StreamDecoder(model)
+    decoder.push(packets[0])
+    with pytest.raises(PacketError, match="corrupt end marker"):
+        decoder.push(pack(Packet(1, None, 1281, b"")))
 
 
 def test_duplicated_and_reordered_packets(model):

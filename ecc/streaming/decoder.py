@@ -52,7 +52,7 @@ class StreamDecoder:
     def push(self, packet: bytes | None) -> np.ndarray:
         """packet bytes, or None for a lost one -> float32 (M,): the samples it completes (a lost
         packet's concealed; packets it shows were lost, concealed, before it; nothing for a late
-        or duplicated one).
+        or duplicated one, or for the end packet after a final packet that arrived).
 
         Raises:
             PacketError: a packet that cannot be decoded; the state is unchanged (push None instead).
@@ -65,6 +65,11 @@ class StreamDecoder:
         ahead = (parsed.sequence - state.index) % SEQUENCE_MODULUS if state.header else 0
         if state.ended or ahead >= SEQUENCE_MODULUS - LATE_WINDOW:
             return np.zeros(0, np.float32)
+        if parsed.drop is not None and parsed.drop > self.frame_samples:
+            raise PacketError(f"corrupt end marker: {parsed.drop} samples to drop from a packet of {self.frame_samples}")
+        if not parsed.payload:  # an end packet: the final packet (and any before it) lost
+            state.ended = True
+            return self._output(self._conceal(ahead if state.header else 1), parsed.drop)
         header = parsed.header or state.header
         if parsed.header is not None:
             self._check(parsed.header)

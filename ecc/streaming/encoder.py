@@ -109,7 +109,8 @@ class StreamEncoder:
 
     def flush(self) -> list[bytes]:
         """Ends the stream: the samples left (and the synthesis's delay) padded with zeros to whole
-        packets, the last marked final."""
+        packets, the last marked final, then an end packet (no audio: the final packet's end under
+        the next sequence number, so a decoder that loses the final packet still ends exactly)."""
         if self.state.ended:
             return []
         state = self.state
@@ -118,6 +119,7 @@ class StreamEncoder:
         chunks = tail.reshape(-1, self.frame_samples)
         drop = self.model.padded_length(state.samples) - HOP - state.samples
         packets = [self._packet(chunk, drop if i == len(chunks) - 1 else None) for i, chunk in enumerate(chunks)]
+        packets.append(pack(Packet(state.index, None, drop, b"")))  # the end packet: the end again
         state.pending, state.ended = state.pending[:0], True
         return packets
 

@@ -4,10 +4,13 @@ optional header (what a decoder joining the stream needs), an optional end marke
     byte 0            bits 0-5: sequence number mod 64; bit 6: a header follows; bit 7: final packet
     header (20 bytes) version u8 (2), model hash (8 bytes), sample rate u16, quality float32,
                       entropy-skip threshold u8, packet index u32 (big-endian)
-    end (2 bytes)     final packets: u16 samples to drop from the end of this packet's output
+    end (2 bytes)     final packets: u16 samples to drop from the end of the final packet's output
     payload           the packet's rANS stream (`compact` format, docs/format.md): z, then the latent slices
 
-The transport carries the packet's length; the payload is the rest of the packet.
+The transport carries the packet's length; the payload is the rest of the packet. An end packet
+(the last of ``StreamEncoder.flush``) has the final flag, the end field and no payload: it repeats
+the final packet's end under the next sequence number, so the length stays exact when the final
+packet is lost.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def pack(packet: Packet) -> bytes:
 
 def unpack(data: bytes) -> Packet:
     """Bytes -> :class:`Packet`. Raises :class:`PacketError` for packets too short for their flags,
-    newer versions or an empty payload."""
+    newer versions or an empty payload (but an end packet's)."""
     data = bytes(data)
     if not data:
         raise PacketError("empty packet: a packet has at least its sequence byte")
@@ -79,6 +82,6 @@ def unpack(data: bytes) -> Packet:
             raise PacketError(f"truncated packet: {len(data)} bytes, too short for its end marker")
         (drop,) = END.unpack_from(data, at)
         at += END.size
-    if len(data) == at:
+    if len(data) == at and drop is None:  # only an end packet has no payload
         raise PacketError("truncated packet: no payload")
     return Packet(first % SEQUENCE_MODULUS, header, drop, data[at:])
