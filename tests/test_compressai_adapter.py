@@ -230,6 +230,17 @@ def test_list_api_matches_compressai(compressai, tables):
     assert compressai_adapter.RansDecoder().decode_with_indexes(data, *args[1:]) == args[0]
 
 
+def test_an_empty_buffered_flush_is_the_empty_stream(tables):
+    """CompressAI's BufferedRansEncoder.flush() with nothing added (and its RansEncoder on no
+    symbols) crashes the process; ecc's returns the empty stream: the flushed initial state."""
+    lists = [t.tolist() for t in tables]
+    empty = compressai_adapter.BufferedRansEncoder().flush()
+    assert empty == compressai_adapter.RansEncoder().encode_with_indexes([], [], *lists) == bytes([0, 0, 0, 0x80]) + bytes(4)
+    decoder = compressai_adapter.RansDecoder()
+    decoder.set_stream(empty)
+    assert decoder.decode_stream([], *lists) == []
+
+
 def test_decode_stream_needs_set_stream():
     with pytest.raises(RuntimeError, match="set_stream"):
         compressai_adapter.RansDecoder().decode_stream([0], [[0, 65536]], [2], [0])

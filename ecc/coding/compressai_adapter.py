@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from .. import ops
+from . import reference
 from .compressai_entropy import coding_tables, model_tables
 
 _CPU = torch.device("cpu")
@@ -110,7 +111,11 @@ class BufferedRansEncoder:
         self._parts.append((int32_tensor(symbols), int32_tensor(indexes), self._tables(cdfs, cdfs_sizes, offsets)))
 
     def flush(self) -> bytes:
+        """The stream of every part added since the last flush (with none, the empty stream: 8
+        bytes, which decodes to no symbols; CompressAI's own flush crashes there)."""
         parts, self._parts = self._parts, []
+        if not parts:
+            return reference.encode_stream([], [], [], [], [])
         symbols = torch.cat([p[0] for p in parts])
         if all(p[2] is parts[0][2] for p in parts):
             return _encode(symbols, torch.cat([p[1] for p in parts]), parts[0][2])
