@@ -34,8 +34,10 @@ def with_packet_frames(model: CausalECC, frames: int) -> CausalECC:
     return other.eval()
 
 
-def stream(model, wave, quality, loss=0.0, seed=0, cuts=None):
-    """(packets, decoded (N,), encode s, decode s, max(n - samples returned) over the pushes)."""
+def stream(model, wave, quality, loss=0.0, seed=0, cuts=None, gaps=False):
+    """(packets, decoded (N,), encode s, decode s, max(n - samples returned) over the pushes). A
+    share ``loss`` of the packets is lost: pushed as None in its place, or with ``gaps`` not
+    delivered at all (the decoder sees the gap in the sequence numbers at the next packet)."""
     encoder, decoder = StreamEncoder(model, quality=quality), StreamDecoder(model)
     rng = np.random.default_rng(seed)
     cuts = cuts if cuts is not None else [len(wave)]
@@ -46,7 +48,10 @@ def stream(model, wave, quality, loss=0.0, seed=0, cuts=None):
         t_enc += time.process_time() - start
         start = time.process_time()
         for packet in new:
-            out.append(decoder.push(None if rng.random() < loss else packet))
+            lost = rng.random() < loss
+            if lost and gaps:
+                continue
+            out.append(decoder.push(None if lost else packet))
             returned += len(out[-1])
         t_dec += time.process_time() - start
         if piece is not None:
@@ -117,14 +122,18 @@ def streaming_rows(model, waves, seconds, qualities, packet_frames):
             print(f"| {80 * frames // 2} ms | {latency:.0f} | {q:g} | {bits / seconds / 1000:.3f} | "
                   f"{np.mean([s['pesq_wb'] for s in scores]):.3f} | {np.mean([s['stoi'] for s in scores]):.3f} | "
                   f"{seconds / t_enc:.1f} | {seconds / t_dec:.1f} | {1000 * lag / SAMPLE_RATE:.1f} |", flush=True)
-    print("\nrandom packet loss (80 ms packets): | quality | loss | STOI | exact length |")
+    print("\nrandom packet loss (80 ms packets; lost: pushed as None / not delivered): "
+          "| quality | loss | STOI | exact length | STOI | exact length |")
     for q in qualities:
         for loss in (0.0, 0.01, 0.1):
-            results = [stream(model, w, q, loss, seed=i) for i, w in enumerate(waves)]
-            exact = all(len(r[1]) == len(w) for r, w in zip(results, waves))
-            stoi = np.mean([score(w, r[1][: len(w)] if len(r[1]) >= len(w) else np.pad(r[1], (0, len(w) - len(r[1]))),
-                                  ["stoi"])["stoi"] for r, w in zip(results, waves)])
-            print(f"| {q:g} | {100 * loss:g}% | {stoi:.3f} | {exact} |", flush=True)
+            cells = []
+            for gaps in (False, True):
+                results = [stream(model, w, q, loss, seed=i, gaps=gaps) for i, w in enumerate(waves)]
+                exact = sum(len(r[1]) == len(w) for r, w in zip(results, waves))
+                stoi = np.mean([score(w, r[1][: len(w)] if len(r[1]) >= len(w) else np.pad(r[1], (0, len(w) - len(r[1]))),
+                                      ["stoi"])["stoi"] for r, w in zip(results, waves)])
+                cells += [f"{stoi:.3f}", f"{exact}/{len(waves)}"]
+            print(f"| {q:g} | {100 * loss:g}% | {' | '.join(cells)} |", flush=True)
     print("\nbatched serving (one thread): | streams in a batch | real-time streams sustained |")
     for streams in (1, 16, 64):
         print(f"| {streams} | {batched(model, streams):.1f} |", flush=True)
