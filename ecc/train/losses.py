@@ -215,6 +215,7 @@ class RateDistortionLoss(nn.Module):
         self.w_adv, self.w_fm, self.w_l1 = w_adv, w_fm, w_l1
         per_point = torch.as_tensor(w_complex, dtype=torch.float32).expand(len(self.lambdas)).clone()  # (points,)
         self.register_buffer("w_complex", per_point, persistent=False)
+        self.complex_on = bool(per_point.any())  # decided once: no device read per step
         self.w_magnitude = w_magnitude
         self.adversarial, self.sample_rate = adversarial, sample_rate
 
@@ -242,7 +243,7 @@ class RateDistortionLoss(nn.Module):
         else:
             terms["adv"] = terms["fm"] = zero
         terms["l1"] = _per_item((x_hat - x).abs()) if self.w_l1 else zero
-        terms["complex"] = self.complex_spectrum(x_hat, x) if bool(self.w_complex.any()) else zero
+        terms["complex"] = self.complex_spectrum(x_hat, x) if self.complex_on else zero
         terms["magnitude"] = self.magnitude_spectrum(x_hat, x) if self.w_magnitude else zero
         distortion = (terms["mel"] + self.w_complex[point] * terms["complex"] + self.w_magnitude * terms["magnitude"]
                       + self.w_adv * terms["adv"] + self.w_fm * terms["fm"] + self.w_l1 * terms["l1"])
