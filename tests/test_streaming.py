@@ -126,6 +126,28 @@ def test_lost_packets_are_concealed_with_exact_length(model):
     assert y.shape == x.shape
 
 
+@pytest.mark.parametrize("cin, cout, kernel, stride, groups", [
+    (6, 10, 3, 1, 1), (6, 10, 4, 2, 1), (8, 8, 5, 1, 8), (6, 12, 3, 1, 3)])  # dense, strided, depthwise, grouped
+def test_causal_convolution_steps_equal_conv1d(cin, cout, kernel, stride, groups):
+    """The steps compute their few frames as matrix products (or conv1d for other groupings):
+    the same as conv1d on the input with its left context, to float rounding."""
+    conv = CausalConv1d(cin, cout, kernel, stride, groups=groups)
+    x = torch.randn(2, cin, 8)
+    reference = torch.nn.functional.conv1d(torch.nn.functional.pad(x, (kernel - stride, 0)), conv.weight, conv.bias,
+                                           stride, groups=groups)
+    torch.testing.assert_close(conv(x), reference)
+
+
+@pytest.mark.parametrize("kernel, stride", [(4, 2), (8, 4), (3, 2)])  # overlap-add of products; conv_transpose1d
+def test_causal_transposed_convolution_steps_equal_conv_transpose1d(kernel, stride):
+    conv = CausalConvTranspose1d(6, 5, kernel, stride)
+    x = torch.randn(2, 6, 5)
+    y, state = conv.step(x, None)
+    full = torch.nn.functional.conv_transpose1d(x, conv.weight, None, stride)
+    torch.testing.assert_close(y, full[..., : stride * 5] + conv.bias[:, None])
+    torch.testing.assert_close(state, full[..., stride * 5 :])
+
+
 def test_the_end_packet_keeps_the_length_exact_when_the_final_packet_is_lost(model):
     x = speech_like(5000)
     packets = encode(model, x)
