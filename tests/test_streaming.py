@@ -148,20 +148,32 @@ def test_causal_transposed_convolution_steps_equal_conv_transpose1d(kernel, stri
     torch.testing.assert_close(state, full[..., stride * 5 :])
 
 
-def test_the_end_packet_keeps_the_length_exact_when_the_final_packet_is_lost(model):
+def test_the_end_packets_keep_the_length_exact_when_the_final_packet_is_lost(model):
     x = speech_like(5000)
     packets = encode(model, x)
-    final, end = unpack(packets[-2]), unpack(packets[-1])
-    assert final.drop == end.drop and final.payload and not end.payload and len(packets[-1]) == 3
+    final, end = unpack(packets[-3]), unpack(packets[-1])
+    assert packets[-2] == packets[-1] and len(packets[-1]) == 3 and end.end and not final.end
+    assert final.drop == end.drop and final.payload and not end.payload and end.header is None
     assert end.sequence == (final.sequence + 1) % SEQUENCE_MODULUS
     decoder = StreamDecoder(model)
     clean = [decoder.push(p) for p in packets]
-    assert len(clean[-1]) == 0 and len(np.concatenate(clean)) == len(x)  # after the final packet: nothing
-    for lost in ([len(packets) - 2], [len(packets) - 3, len(packets) - 2], [1, len(packets) - 2]):
+    assert len(clean[-1]) == len(clean[-2]) == 0 and len(np.concatenate(clean)) == len(x)  # after the final: nothing
+    final_at = len(packets) - 3
+    for lost in ([final_at], [final_at, final_at + 1], [final_at - 1, final_at], [1, final_at]):
         y = decode(model, [p for i, p in enumerate(packets) if i not in lost])
         assert y.shape == x.shape and np.isfinite(y).all()
-    both = decode(model, packets[:-2] + [None])  # final and end lost: runs on to the final packet's end
+    both = decode(model, packets[:-3] + [None])  # final and end packets lost: runs on to the final packet's end
     assert len(x) < len(both) <= len(x) + 1280
+
+
+def test_end_packets_carry_nothing_but_their_end_field():
+    end = pack(Packet(5, None, 100, b"", end=True))
+    assert unpack(end) == Packet(5, None, 100, b"", True)
+    with pytest.raises(PacketError, match="corrupt end packet"):
+        unpack(end + b"\x01")
+    with pytest.raises(ValueError, match="nothing else"):
+        pack(Packet(5, None, 100, b"\x01", end=True))
+    assert unpack(pack(Packet(6, None, 100, b""))) == Packet(6, None, 100, b"")  # a final packet, empty payload
 
 
 def test_an_end_marker_longer_than_a_packet_is_refused(model):
@@ -169,7 +181,7 @@ def test_an_end_marker_longer_than_a_packet_is_refused(model):
     decoder = StreamDecoder(model)
     decoder.push(packets[0])
     with pytest.raises(PacketError, match="corrupt end marker"):
-        decoder.push(pack(Packet(1, None, 1281, b"")))
+        decoder.push(pack(Packet(1, None, 1281, b"", end=True)))
 
 
 def test_duplicated_and_reordered_packets(model):
@@ -208,12 +220,12 @@ def test_garbage_and_truncated_packets_raise_packet_error_and_leave_the_state(mo
     assert out[0].shape == reference[0].shape
 
 
-def test_version_1_packets_are_refused(model):
-    """Version 2 packets carry `compact` payloads; a version 1 (`compressai`) stream is refused."""
+def test_older_versions_are_refused(model):
+    """Version 3 packets mark end packets; a version 2 (or 1) stream is refused."""
     first = bytearray(encode(model, speech_like(3000))[0])
-    assert first[0] & 0x40 and first[1] == 2  # the header's version byte
-    first[1] = 1
-    with pytest.raises(PacketError, match="stream version 1; this ecc reads version 2"):
+    assert first[0] & 0x40 and first[1] == 3  # the header's version byte
+    first[1] = 2
+    with pytest.raises(PacketError, match="stream version 2; this ecc reads version 3"):
         StreamDecoder(model).push(bytes(first))
 
 

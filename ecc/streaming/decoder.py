@@ -67,7 +67,7 @@ class StreamDecoder:
             return np.zeros(0, np.float32)
         if parsed.drop is not None and parsed.drop > self.frame_samples:
             raise PacketError(f"corrupt end marker: {parsed.drop} samples to drop from a packet of {self.frame_samples}")
-        if not parsed.payload:  # an end packet: the final packet (and any before it) lost
+        if parsed.end:  # the final packet (and any before it) lost
             state.ended = True
             return self._output(self._conceal(ahead if state.header else 1), parsed.drop)
         header = parsed.header or state.header
@@ -103,7 +103,7 @@ class StreamDecoder:
 
     @torch.inference_mode()
     def _payload(self, payload: bytes, header: StreamHeader) -> torch.Tensor:
-        data = torch.frombuffer(bytearray(payload), dtype=torch.uint8)
+        data = torch.frombuffer(bytearray(payload), dtype=torch.uint8) if payload else torch.zeros(0, dtype=torch.uint8)
         try:
             return self.model.decompress_packet(data, torch.tensor([[len(payload)]]), self.coder, header.skip_below)
         except RuntimeError as e:

@@ -17,6 +17,7 @@ from .model_file import streaming_model
 from .packet import Packet, StreamHeader, pack
 
 HEADER_EVERY = 50  # packets (4 s at 80 ms): how long a decoder joining mid-stream waits at most
+END_COPIES = 2  # end packets after the final packet: the length stays exact unless the final packet and both are lost
 
 
 @dataclass
@@ -109,7 +110,7 @@ class StreamEncoder:
 
     def flush(self) -> list[bytes]:
         """Ends the stream: the samples left (and the synthesis's delay) padded with zeros to whole
-        packets, the last marked final, then an end packet (no audio: the final packet's end under
+        packets, the last marked final, then two end packets (no audio: the final packet's end under
         the next sequence number, so a decoder that loses the final packet still ends exactly)."""
         if self.state.ended:
             return []
@@ -119,7 +120,7 @@ class StreamEncoder:
         chunks = tail.reshape(-1, self.frame_samples)
         drop = self.model.padded_length(state.samples) - HOP - state.samples
         packets = [self._packet(chunk, drop if i == len(chunks) - 1 else None) for i, chunk in enumerate(chunks)]
-        packets.append(pack(Packet(state.index, None, drop, b"")))  # the end packet: the end again
+        packets += [pack(Packet(state.index, None, drop, b"", end=True))] * END_COPIES  # the end again
         state.pending, state.ended = state.pending[:0], True
         return packets
 

@@ -4,13 +4,14 @@ optional header (what a decoder joining the stream needs), an optional end marke
     byte 0            bits 0-5: sequence number mod 64; bit 6: a header follows; bit 7: final packet
     header (20 bytes) version u8 (2), model hash (8 bytes), sample rate u16, quality float32,
                       entropy-skip threshold u8, packet index u32 (big-endian)
-    end (2 bytes)     final packets: u16 samples to drop from the end of the final packet's output
-    payload           the packet's rANS stream (`compact` format, docs/format.md): z, then the latent slices
+    end (2 bytes)     final and end packets: u16 samples to drop from the end of the final packet's
+                      output; bit 15 set: an end packet
+    payload           the packet's coded latents (`compact` format, docs/format.md): z, then the latent slices
 
-The transport carries the packet's length; the payload is the rest of the packet. An end packet
-(the last of ``StreamEncoder.flush``) has the final flag, the end field and no payload: it repeats
-the final packet's end under the next sequence number, so the length stays exact when the final
-packet is lost.
+The transport carries the packet's length; the payload is the rest of the packet. End packets
+(the last two of ``StreamEncoder.flush``) have the final flag, the end field with bit 15 set and
+nothing after it: they repeat the final packet's end under the next sequence number, so the
+length stays exact when the final packet is lost.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-VERSION = 2  # 2: `compact` payloads (1: `compressai`)
+VERSION = 3  # 3: end packets marked in their end field (2: unmarked; 1: `compressai` payloads)
 SEQUENCE_MODULUS = 64
 HEADER = struct.Struct(">B8sHfBI")
 END = struct.Struct(">H")
 _HAS_HEADER, _FINAL = 0x40, 0x80
+_END_PACKET = 0x8000  # in the end field
 
 
 class PacketError(ValueError):
@@ -45,8 +47,9 @@ class StreamHeader:
 class Packet:
     sequence: int                   # index mod 64
     header: StreamHeader | None
-    drop: int | None                # final packets: samples to drop from the end of the output
+    drop: int | None                # final and end packets: samples to drop from the end of the output
     payload: bytes
+    end: bool = False               # an end packet (no audio: the end again, after the final packet)
 
 
 def pack(packet: Packet) -> bytes:
@@ -57,18 +60,20 @@ def pack(packet: Packet) -> bytes:
     if packet.header:
         h = packet.header
         out += HEADER.pack(VERSION, h.model_hash, h.sample_rate, h.quality, h.skip_below, h.index)
+    if packet.end and (packet.drop is None or packet.header or packet.payload):
+        raise ValueError("an end packet has an end field and nothing else")
     if packet.drop is not None:
-        out += END.pack(packet.drop)
+        out += END.pack(packet.drop | (_END_PACKET if packet.end else 0))
     return bytes(out + packet.payload)
 
 
 def unpack(data: bytes) -> Packet:
     """Bytes -> :class:`Packet`. Raises :class:`PacketError` for packets too short for their flags,
-    newer versions or an empty payload (but an end packet's)."""
+    other versions, or end packets with more than their end field."""
     data = bytes(data)
     if not data:
         raise PacketError("empty packet: a packet has at least its sequence byte")
-    first, at, header, drop = data[0], 1, None, None
+    first, at, header, drop, end = data[0], 1, None, None, False
     if first & _HAS_HEADER:
         if len(data) < at + HEADER.size:
             raise PacketError(f"truncated packet: {len(data)} bytes, its header alone needs {1 + HEADER.size}")
@@ -81,7 +86,7 @@ def unpack(data: bytes) -> Packet:
         if len(data) < at + END.size:
             raise PacketError(f"truncated packet: {len(data)} bytes, too short for its end marker")
         (drop,) = END.unpack_from(data, at)
-        at += END.size
-    if len(data) == at and drop is None:  # only an end packet has no payload
-        raise PacketError("truncated packet: no payload")
-    return Packet(first % SEQUENCE_MODULUS, header, drop, data[at:])
+        end, drop, at = bool(drop & _END_PACKET), drop & ~_END_PACKET, at + END.size
+    if end and (header or len(data) > at):
+        raise PacketError("corrupt end packet: an end packet has its end field and nothing else")
+    return Packet(first % SEQUENCE_MODULUS, header, drop, data[at:], end)
