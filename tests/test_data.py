@@ -16,6 +16,7 @@ import torch
 
 from ecc.data import SOURCES, SpeechCrops, build, dev_files
 from ecc.data.audio import GAP_SECONDS, MARGIN_SECONDS, PEAK, TARGET_DBFS, join_clips, prepare, trim_silence
+from ecc.data.build import _Corpus
 from ecc.data.cli import add_parser, main
 from ecc.data.dataset import augment
 from ecc.data.sources import ensure_installed
@@ -145,6 +146,24 @@ def test_rebuild_is_identical(corpus, sources, tmp_path):
     build(tmp_path, sources=sources[1:], tts_minutes=0, jobs=1, progress=False)  # replaces the old build
     assert all(row["source"] != "tuxpaint" for row in _manifest(tmp_path))
     assert len(list(tmp_path.glob("*/*.wav"))) == len(_manifest(tmp_path))
+
+
+def test_an_interrupted_build_leaves_no_manifest_and_can_be_rebuilt(corpus, sources, tmp_path, monkeypatch):
+    out, _ = corpus
+    build(tmp_path, sources=sources, tts_minutes=0, jobs=1, progress=False)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_Corpus, "finish", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build(tmp_path, sources=sources[1:], tts_minutes=0, jobs=1, progress=False)
+    assert not (tmp_path / "manifest.csv").exists() and (tmp_path / ".building").exists()
+    with pytest.raises(ValueError, match="no manifest.csv"):
+        dev_files(tmp_path)
+    monkeypatch.undo()
+    build(tmp_path, sources=sources, tts_minutes=0, jobs=1, progress=False)  # the interrupted folder is ours
+    assert _manifest(tmp_path) == _manifest(out) and not (tmp_path / ".building").exists()
 
 
 def test_missing_packages_name_the_command(sources, tmp_path, monkeypatch):

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import SAMPLE_RATE
+from ..output_files import writing
 from .audio import decode, join_clips, prepare
 from .sources import DEV, SOURCES, TRAIN, Clip, Source, ensure_installed, package_version
 from .tts import VOICES, synthesize, utterances
@@ -36,6 +37,7 @@ from .tts import VOICES, synthesize, utterances
 MAX_CROP_SECONDS = 4.0
 MANIFEST = "manifest.csv"
 SUMMARY = "summary.json"
+BUILDING = ".building"  # present while a build writes the folder: an interrupted one leaves it, and no manifest
 MANIFEST_FIELDS = ("split", "path", "source", "language", "speaker", "seconds", "sha256", "origin")
 _TTS_BATCH = 8
 
@@ -130,16 +132,19 @@ class _Corpus:
                           "origin": ";".join(clip.path for clip in origins)})
 
     def finish(self, meta: dict) -> dict:
-        """Write manifest.csv and summary.json; returns the summary."""
+        """Write summary.json, then manifest.csv (each atomically; the manifest last: it marks the
+        build complete), and remove the building marker; returns the summary."""
         rows = sorted(self.rows, key=lambda row: (row["split"], row["path"]))
-        with open(self.out / MANIFEST, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, MANIFEST_FIELDS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
         inputs = {source: {"used": self.used[source], "dropped": dict(sorted(self.dropped[source].items()))}
                   for source in sorted(set(self.used) | set(self.dropped))}
         summary = {**meta, "splits": summarize(rows), "inputs": inputs}
-        (self.out / SUMMARY).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        with writing(self.out / SUMMARY) as path:
+            path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        with writing(self.out / MANIFEST) as path, open(path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, MANIFEST_FIELDS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        (self.out / BUILDING).unlink()
         return summary
 
 
@@ -209,15 +214,18 @@ def _tts_results(imap: Callable, voice: int, seconds: float, seed: int, bar) -> 
 
 
 def _clear(out: Path) -> Path:
-    """Make out/train and out/dev, removing the wav files of an earlier build."""
+    """Make out/train and out/dev, removing the wav files and manifest of an earlier (or interrupted)
+    build; the building marker stays until :meth:`_Corpus.finish`, so until then the folder has no
+    manifest (a reader refuses it) and a rebuild may clear it."""
+    waves = [path for split in (TRAIN, DEV) for path in sorted((out / split).glob("*.wav"))]
+    if waves and not ((out / MANIFEST).is_file() or (out / BUILDING).is_file()):
+        raise ValueError(f"{waves[0].parent} holds .wav files but {out} has no {MANIFEST}: build into a new or empty folder")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / BUILDING).touch()
+    for path in [out / MANIFEST, out / SUMMARY, *waves]:
+        path.unlink(missing_ok=True)
     for split in (TRAIN, DEV):
-        folder = out / split
-        stale = sorted(folder.glob("*.wav")) if folder.is_dir() else []
-        if stale and not (out / MANIFEST).is_file():
-            raise ValueError(f"{folder} holds .wav files but {out} has no {MANIFEST}: build into a new or empty folder")
-        for path in stale:
-            path.unlink()
-        folder.mkdir(parents=True, exist_ok=True)
+        (out / split).mkdir(exist_ok=True)
     return out
 
 
