@@ -5,7 +5,8 @@ Policy (as ffmpeg ``-y``, zstd ``-f``, EnCodec's ``-f``):
 
 - an output that is one of the inputs (the same path once resolved, or the same file through a
   link) is refused, with or without ``--force``;
-- two inputs that would write one output are refused, with the list, before any work;
+- two inputs that would write one output are refused, with the list, before any work (outputs
+  that differ only in case count as one where their folder's file system ignores case);
 - an existing output is replaced only with ``force``; a folder is never replaced;
 - each output's folder must exist and be writable, or be creatable (its nearest existing
   ancestor a writable folder);
@@ -41,13 +42,42 @@ def _file_id(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def _existing_ancestor(folder: Path) -> Path:
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _ignores_case(folder: Path) -> bool:
+    """Whether the file system of ``folder`` (or its nearest existing ancestor) ignores case in
+    names (macOS and Windows defaults, FAT): a probe file is created and looked up in upper case."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".ecc-case-probe.", dir=_existing_ancestor(folder))
+    except OSError:
+        return False  # unwritable: check() refuses the folder anyway
+    os.close(fd)
+    try:
+        upper = Path(probe).with_name(Path(probe).name.upper())
+        return upper.exists()
+    finally:
+        os.unlink(probe)
+
+
+def _output_keys(pairs: Sequence[tuple[Path, Path]]) -> list[str]:
+    """One key per output: its resolved path, case-folded where its folder ignores case."""
+    ignores = {folder: _ignores_case(folder) for folder in {dst.resolve().parent for _, dst in pairs}}
+    keys = []
+    for _, dst in pairs:
+        resolved = dst.resolve()
+        keys.append(str(resolved).casefold() if ignores[resolved.parent] else str(resolved))
+    return keys
+
+
 def _unwritable(folder: Path) -> str | None:
     """Why files cannot be created in ``folder`` (created if missing), or None if they can: a file
     is created and deleted in its nearest existing ancestor, which also answers for root, read-only
     mounts and access lists."""
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    existing = _existing_ancestor(folder)
     if not existing.is_dir():
         return f"{existing} is a file, not a folder"
     try:
@@ -67,9 +97,9 @@ def check(pairs: Sequence[tuple[Path, Path]], force: bool) -> None:
             share an output, an output exists (without ``force``) or is a folder, or an
             output's folder cannot be written.
     """
-    sources: dict[Path, list[tuple[Path, Path]]] = defaultdict(list)
-    for src, dst in pairs:
-        sources[dst.resolve()].append((src, dst))
+    sources: dict[str, list[tuple[Path, Path]]] = defaultdict(list)
+    for key, (src, dst) in zip(_output_keys(pairs), pairs):
+        sources[key].append((src, dst))
     shared = [same for same in sources.values() if len(same) > 1]
     if shared:
         srcs, dst = [src for src, _ in shared[0]], shared[0][0][1]

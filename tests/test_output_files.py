@@ -44,6 +44,15 @@ def test_inputs_sharing_an_output_are_listed(folder):
              r".*speech\.wav\); rename the inputs", force=True)
 
 
+def test_outputs_differing_in_case_are_one_where_the_file_system_ignores_case(folder, monkeypatch):
+    pairs = [(folder / "a.wav", folder / "a.ecc"), (folder / "A.wav", folder / "A.ecc")]
+    assert not output_files._ignores_case(folder)  # this test machine's tmp: case-sensitive
+    output_files.check(pairs, force=False)
+    monkeypatch.setattr(output_files, "_ignores_case", lambda path: True)
+    _refused(pairs, r"2 inputs would write the same output .*a\.ecc \(.*a\.wav, .*A\.wav\)")
+    assert not list(folder.glob(".ecc-*"))  # no probe left behind
+
+
 def test_existing_outputs_need_force(folder):
     src, old = folder / "in.wav", folder / "old.ecc"
     _refused([(src, old)], r"old\.ecc already exists; pass -f/--force to replace")
