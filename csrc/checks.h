@@ -135,6 +135,19 @@ inline void check_conv1d_args(const at::Tensor& x, const at::Tensor& weight, con
               "or 3 (hardtanh), got ", activation);
 }
 
+// The CPU kernel's short-sequence weight layout (cpu/context.cpp): (Cin, K, Cout rounded up to
+// kConv1dChannelBlock) float32, zero past Cout; ecc.ops.pack_conv1d_weight builds it.
+constexpr int64_t kConv1dChannelBlock = 16;
+
+inline void check_conv1d_packed(const at::Tensor& packed, const at::Tensor& weight) {
+  const char* op = "deterministic_conv1d";
+  check_tensor(packed, op, "packed", at::kFloat, 3, weight.device());
+  const int64_t stride = (weight.size(0) + kConv1dChannelBlock - 1) / kConv1dChannelBlock * kConv1dChannelBlock;
+  TORCH_CHECK(packed.size(0) == weight.size(1) && packed.size(1) == weight.size(2) && packed.size(2) == stride, op,
+              ": packed must be ecc.ops.pack_conv1d_weight(weight), shape (", weight.size(1), ", ", weight.size(2),
+              ", ", stride, "), got ", packed.sizes());
+}
+
 // The tensors of pmf_to_quantized_cdf: pmf (S, L) float32, pmf_length (S,) int32, tail_mass (S,)
 // float32 on one device (their values are checked by host_tables.h's pmf_table_stride).
 inline void check_pmf_args(const at::Tensor& pmf, const at::Tensor& pmf_length, const at::Tensor& tail_mass) {

@@ -99,7 +99,9 @@ TORCH_LIBRARY(ecc, m) {
   // x (B, Cin, T) float32, weight (Cout, Cin, K) float32 (K odd), bias (Cout,) float32 ->
   // act(conv1d(x, weight, bias, padding=K/2)) (B, Cout, T), bit-identical on every device and
   // thread count (common/context.h); activation 0 none, 1 relu, 2 leaky relu (1/8), 3 hardtanh.
-  m.def("deterministic_conv1d(Tensor x, Tensor weight, Tensor bias, int activation) -> Tensor");
+  // packed: the weight in the CPU kernel's short-sequence layout (checks.h), so that a caller
+  // holding it saves the CPU kernel the repacking per call; other devices ignore it.
+  m.def("deterministic_conv1d(Tensor x, Tensor weight, Tensor bias, int activation, Tensor? packed=None) -> Tensor");
   // CUDA runtime version the extension was built with (e.g. 13000), or 0 without CUDA.
   m.def("cuda_version() -> int", [] { return static_cast<int64_t>(ECC_CUDA_VERSION); });
   // The CPU `interleaved` kernels in use now: "scalar", "avx2" or "avx512" (cpu/simd/dispatch.h).

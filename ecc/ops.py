@@ -10,7 +10,8 @@ import torch
 
 from . import _C  # noqa: F401  (loads the library that registers torch.ops.ecc)
 
-__all__ = ["cuda_version", "simd_path", "gaussian_cdf_table", "pmf_to_quantized_cdf", "deterministic_conv1d", "PreparedTables",
+__all__ = ["cuda_version", "simd_path", "gaussian_cdf_table", "pmf_to_quantized_cdf", "deterministic_conv1d",
+           "pack_conv1d_weight", "PreparedTables",
            "prepare_tables", "rans_encode", "rans_decode", "rans_decode_part", "rans_encode_padded", "rans_decode_padded",
            "rans_compact", "check_status", "byte_tensor"]
 
@@ -101,13 +102,16 @@ ACTIVATIONS = {None: 0, "relu": 1, "leaky_relu": 2, "hardtanh": 3}
 
 
 def deterministic_conv1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
-                         activation: str | None = None) -> torch.Tensor:
+                         activation: str | None = None, packed: torch.Tensor | None = None) -> torch.Tensor:
     """``act(conv1d(x, weight, bias, padding=K // 2))`` with the same bits on every device and
     thread count (fixed summation order, no FMA): the entropy-parameter path of ecc's models.
 
     Args:
         x: (B, Cin, T) float32; weight: (Cout, Cin, K) float32, K odd; bias: (Cout,) float32.
         activation: None, "relu", "leaky_relu" (slope 1/8) or "hardtanh".
+        packed: :func:`pack_conv1d_weight` of ``weight``, kept by a caller that convolves short
+            sequences (a streaming packet's frames) with one weight many times: the CPU kernel
+            then skips repacking it per call. It must be that weight's (not checked); the same bits.
     Returns:
         (B, Cout, T) float32.
     """
@@ -115,11 +119,20 @@ def deterministic_conv1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tens
         raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
     _check_device(x, weight, bias)
     return torch.ops.ecc.deterministic_conv1d(x.contiguous(), weight.contiguous(), bias.contiguous(),
-                                              ACTIVATIONS[activation])
+                                              ACTIVATIONS[activation], packed)
+
+
+def pack_conv1d_weight(weight: torch.Tensor) -> torch.Tensor:
+    """weight (Cout, Cin, K) float32 -> (Cin, K, Cout rounded up to 16) float32, zero past Cout:
+    the layout :func:`deterministic_conv1d`'s CPU kernel reads on short sequences."""
+    cout, cin, kernel = weight.shape
+    packed = weight.new_zeros(cin, kernel, -(-cout // 16) * 16)
+    packed[..., :cout] = weight.detach().permute(1, 2, 0)
+    return packed
 
 
 @torch.library.register_fake("ecc::deterministic_conv1d")
-def _(x, weight, bias, activation):
+def _(x, weight, bias, activation, packed=None):
     return x.new_empty((x.shape[0], weight.shape[0], x.shape[2]))
 
 

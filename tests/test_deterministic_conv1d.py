@@ -39,7 +39,19 @@ def test_every_bit_is_the_definitions(length, kernel):
     x = torch.randn(2, 6, length, generator=generator)
     w = torch.randn(21, 6, kernel, generator=generator)
     b = torch.randn(21, generator=generator)
+    packed = ecc.ops.pack_conv1d_weight(w)
     for activation in ACTIVATIONS:
         out = ecc.ops.deterministic_conv1d(x, w, b, activation).numpy()
         expected = reference(x.numpy(), w.numpy(), b.numpy(), activation)
         assert np.array_equal(out.view(np.int32), expected.view(np.int32)), activation
+        with_packed = ecc.ops.deterministic_conv1d(x, w, b, activation, packed).numpy()
+        assert np.array_equal(with_packed.view(np.int32), expected.view(np.int32)), activation
+
+
+def test_a_packed_weight_of_the_wrong_shape_is_refused():
+    x, w, b = torch.randn(1, 6, 2), torch.randn(21, 6, 3), torch.randn(21)
+    assert ecc.ops.pack_conv1d_weight(w).shape == (6, 3, 32)
+    for bad in (ecc.ops.pack_conv1d_weight(torch.randn(21, 6, 5)), ecc.ops.pack_conv1d_weight(torch.randn(40, 6, 3)),
+                torch.zeros(6, 3, 32, dtype=torch.float64)):
+        with pytest.raises(RuntimeError, match="packed"):
+            ecc.ops.deterministic_conv1d(x, w, b, None, bad)

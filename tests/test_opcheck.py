@@ -45,6 +45,7 @@ def test_opcheck_pmf_to_quantized_cdf():
 def test_opcheck_deterministic_conv1d(length):
     x, w, b = torch.randn(2, 6, length), torch.randn(4, 6, 5), torch.randn(4)
     torch.library.opcheck(torch.ops.ecc.deterministic_conv1d.default, (x, w, b, 2))
+    torch.library.opcheck(torch.ops.ecc.deterministic_conv1d.default, (x, w, b, 2, ecc.ops.pack_conv1d_weight(w)))
     assert ecc.ops.deterministic_conv1d(x, w, b).shape == (2, 4, length)
 
 

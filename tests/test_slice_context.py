@@ -71,6 +71,21 @@ def test_deterministic_path_agrees_with_training_layers():
     assert close.float().mean() > 0.99  # rare elements may round differently across paths
 
 
+def test_the_packed_weights_follow_the_weights():
+    """Short sequences use weights packed once per weight version: changed weights (in place, or
+    loaded) are repacked, so the deterministic path always agrees with the training layers."""
+    stack = DeterministicConvStack((16, 24, 8), kernel_size=3)
+    x = torch.randn(1, 16, 2)
+    first = stack(x, deterministic=True)
+    assert torch.equal(stack(x, deterministic=True), first)
+    with torch.no_grad():
+        stack.convs[0].weight.mul_(2)
+    assert torch.allclose(stack(x, deterministic=True), stack(x), atol=1e-5, rtol=1e-5)
+    other = DeterministicConvStack((16, 24, 8), kernel_size=3)
+    stack.load_state_dict(other.state_dict())
+    torch.testing.assert_close(stack(x, deterministic=True), other(x, deterministic=True), rtol=0, atol=0)
+
+
 def sample_from_model(model, hyper, seed):
     """A latent distributed as the model predicts (what training drives it towards)."""
     g, decoded, parts = torch.Generator().manual_seed(seed), [], []

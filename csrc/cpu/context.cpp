@@ -5,6 +5,7 @@
 // instead: the same terms in the same order per element, vectorised over output channels.
 #include <ATen/Parallel.h>
 #include <algorithm>
+#include <optional>
 #include <torch/library.h>
 
 #include "../checks.h"
@@ -14,7 +15,7 @@ namespace ecc {
 namespace {
 
 constexpr int64_t kShortLength = 16;  // below this many frames, vectorise over channels
-constexpr int64_t kChannelBlock = 16;
+constexpr int64_t kChannelBlock = kConv1dChannelBlock;
 
 // out[o, t] for o in [o0, o0 + count), count <= kChannelBlock, and every t < kShortLength, of one
 // batch element; packed is the weight as (Cin, K, Cout rounded up to kChannelBlock), zero past
@@ -47,9 +48,18 @@ void conv1d_channels(const float* x, const float* packed, const float* bias, int
   }
 }
 
+// The weight as (Cin, K, Cout rounded up to kChannelBlock), zero past Cout: conv1d_channels' layout.
+at::Tensor pack_weight(const at::Tensor& weight) {
+  const int64_t cout = weight.size(0), stride = (cout + kChannelBlock - 1) / kChannelBlock * kChannelBlock;
+  at::Tensor packed = at::zeros({weight.size(1), weight.size(2), stride}, weight.options());
+  packed.narrow(2, 0, cout).copy_(weight.permute({1, 2, 0}));
+  return packed;
+}
+
 at::Tensor deterministic_conv1d_cpu(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                                    int64_t activation) {
+                                    int64_t activation, const std::optional<at::Tensor>& given) {
   check_conv1d_args(x, weight, bias, activation);
+  if (given.has_value()) check_conv1d_packed(*given, weight);
   const int64_t batch = x.size(0), cin = x.size(1), length = x.size(2);
   const int64_t cout = weight.size(0), kernel = weight.size(2);
   at::Tensor out = at::empty({batch, cout, length}, x.options());
@@ -59,8 +69,7 @@ at::Tensor deterministic_conv1d_cpu(const at::Tensor& x, const at::Tensor& weigh
   float* o = out.data_ptr<float>();
   if (length < kShortLength) {
     const int64_t blocks = (cout + kChannelBlock - 1) / kChannelBlock, stride = blocks * kChannelBlock;
-    at::Tensor packed = at::zeros({cin, kernel, stride}, weight.options());
-    packed.narrow(2, 0, cout).copy_(weight.permute({1, 2, 0}));
+    const at::Tensor packed = given.has_value() ? *given : pack_weight(weight);
     const float* p = packed.data_ptr<float>();
     at::parallel_for(0, batch * blocks, 1, [&](int64_t begin, int64_t end) {
       for (int64_t item = begin; item < end; ++item) {

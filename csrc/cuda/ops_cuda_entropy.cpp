@@ -5,6 +5,8 @@
 #include <c10/cuda/CUDAStream.h>
 #include <torch/library.h>
 
+#include <optional>
+
 #include "../checks.h"
 #include "../host_tables.h"
 #include "cuda_glue.h"
@@ -14,7 +16,7 @@ namespace ecc {
 namespace {
 
 at::Tensor deterministic_conv1d_cuda(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                                     int64_t activation) {
+                                     int64_t activation, const std::optional<at::Tensor>& /*packed: CPU layout*/) {
   check_conv1d_args(x, weight, bias, activation);
   const c10::cuda::CUDAGuard guard(x.device());
   at::Tensor out = at::empty({x.size(0), weight.size(0), x.size(2)}, x.options());

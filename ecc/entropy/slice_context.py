@@ -41,15 +41,27 @@ class DeterministicConvStack(nn.Module):
         self.convs = nn.ModuleList(nn.Conv1d(a, b, kernel_size, padding=kernel_size // 2)
                                    for a, b in zip(channels[:-1], channels[1:]))
         self.activations = [activation] * (len(self.convs) - 1) + [final_activation]
+        self._packed: dict[int, tuple[tuple[int, int], torch.Tensor]] = {}
 
     def forward(self, x: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
         """x (B, C_in, T) float32 -> (B, C_out, T) float32."""
-        for conv, act in zip(self.convs, self.activations):
+        for i, (conv, act) in enumerate(zip(self.convs, self.activations)):
             if deterministic:
-                x = ops.deterministic_conv1d(x, conv.weight, conv.bias, act)
+                packed = self._packed_weight(i) if x.device.type == "cpu" else None
+                x = ops.deterministic_conv1d(x, conv.weight, conv.bias, act, packed)
             else:
                 x = _TORCH_ACTIVATIONS[act](conv(x))
         return x
+
+    def _packed_weight(self, i: int) -> torch.Tensor:
+        """Conv i's weight packed for the CPU kernel (ops.pack_conv1d_weight), kept until the
+        weight changes (in place: its version; or replaced: its storage)."""
+        weight = self.convs[i].weight
+        key = (weight._version, weight.data_ptr())
+        if i not in self._packed or self._packed[i][0] != key:
+            with torch.no_grad():
+                self._packed[i] = key, ops.pack_conv1d_weight(weight)
+        return self._packed[i][1]
 
 
 class ChannelSliceContext(nn.Module):
