@@ -351,7 +351,8 @@ def rans_decode(
     _check_device(*args)
     _check_cpu_only(format, data, tables)
     decode = {"compressai": torch.ops.ecc.rans_decode, "interleaved": torch.ops.ecc.rans_decode_interleaved,
-              "compact": torch.ops.ecc.rans_decode_compact, "range": torch.ops.ecc.rans_decode_range}[_check_format(format)]
+              "compact": torch.ops.ecc.rans_decode_compact,
+              "range": torch.ops.ecc.rans_decode_range}[_check_format(format)]
     if isinstance(tables, PreparedTables):
         out = decode.prepared(*args, tables.tensors, skip_below)
     else:

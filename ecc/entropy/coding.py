@@ -19,8 +19,8 @@ class CoderSettings:
 
     ``shared`` (the default for ``compressai``, ``compact`` and ``range``): a :meth:`writer` codes
     all its parts into one stream per batch element, so the streams' flushes (8 bytes each for
-    ``compressai``, 3-4 for ``compact``, under 1 on average for ``range``) and sizes are paid once. Otherwise each part gets its own
-    streams (``interleaved`` streams cannot be read in parts).
+    ``compressai``, 3-4 for ``compact``, ~3 bits for ``range``) and sizes are paid once. Otherwise
+    each part gets its own streams (``interleaved`` streams cannot be read in parts).
     """
 
     def __init__(self, format: str = "compressai", lanes: int | None = None, chunk_size: int = ops.DEFAULT_CHUNK_SIZE,
