@@ -155,6 +155,10 @@ struct Decoder {
     const uint32_t r = range >> bits;
     code -= r * start;  // start <= value <= code / r: no wrap
     range = r * freq;
+    if (range == 0) {  // freq == 0 (mod 2^32): only from a cdf row changed after it was prepared
+      corrupt = true;
+      range = kTop;
+    }
     while (range < kTop) {
       code = (code << 8) | next_byte();
       range <<= 8;
