@@ -231,7 +231,8 @@ inline void check_stream_status(const char* op, const int32_t* status, int64_t n
       case kBadSize:
         TORCH_CHECK(false, op, ": stream ", b, " has an impossible size for its format (a ",
                     "`compressai` stream is a multiple of 4 bytes, at least 8; an `interleaved` ",
-                    "one at least 4; a `compact` one at least 3); do the sizes describe these streams?");
+                    "one at least 4; a `compact` one at least 3; a `range` one any size); do the sizes describe these "
+                    "streams?");
       case 7:  // interleaved_stream::kBadHeader
         TORCH_CHECK(false, op, ": stream ", b, " has no valid `interleaved` header (version 1, ",
                     "lanes 1/4/8/16/32, chunk size 2^5..2^24); is it a `compressai` stream?");

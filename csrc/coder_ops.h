@@ -15,7 +15,7 @@
 
 namespace ecc {
 
-// The `compressai` format's op names; another one-chain format (`compact`) has the same members.
+// The `compressai` format's op names; another one-chain format (`compact`, `range`) has the same members.
 struct CompressaiOpNames {
   static constexpr const char* kEncode = "rans_encode";
   static constexpr const char* kDecode = "rans_decode";
@@ -39,7 +39,7 @@ std::tuple<at::Tensor, at::Tensor> flat_streams(const char* op,
   return {Compact(op, padded, sizes), sizes};
 }
 
-// A one-chain format's encoders (`compressai`; `compact`, which has no padded op). EncodePadded(op,
+// A one-chain format's encoders (`compressai`; `compact` and `range`, which have no padded op). EncodePadded(op,
 // symbols, indexes, tables, skip_below) -> (padded, sizes, status): the backend's zero-sync encoder
 // (symbols checked; it checks the prepared list); Names::kEncode names the flat op in errors.
 template <auto Prepare, auto EncodePadded, auto Compact, class Names = CompressaiOpNames>

@@ -49,6 +49,17 @@ TORCH_LIBRARY(ecc, m) {
   m.def(
       "rans_decode_part_compact(Tensor data, Tensor sizes, Tensor state, Tensor indexes, Tensor cdf, "
       "Tensor cdf_length, Tensor offset, int skip_below, bool finish) -> (Tensor symbols, Tensor state)");
+  // The `range` format (docs/format.md): the same contract for an arithmetic range coder with no
+  // flushed state and trailing zero bytes dropped (any size >= 0 is a stream; short streams).
+  m.def(
+      "rans_encode_range(Tensor symbols, Tensor indexes, Tensor cdf, Tensor cdf_length, Tensor offset, "
+      "int skip_below) -> (Tensor data, Tensor sizes)");
+  m.def(
+      "rans_decode_range(Tensor data, Tensor sizes, Tensor indexes, Tensor cdf, Tensor cdf_length, "
+      "Tensor offset, int skip_below) -> Tensor");
+  m.def(
+      "rans_decode_part_range(Tensor data, Tensor sizes, Tensor state, Tensor indexes, Tensor cdf, "
+      "Tensor cdf_length, Tensor offset, int skip_below, bool finish) -> (Tensor symbols, Tensor state)");
   // Prepared tables (prepared_tables.h): cdf, cdf_length, offset checked once and their coder
   // tables built, as one list on the tables' device. Each coding op has a `.prepared` overload
   // taking it in place of the three tensors (the default overloads prepare per call).
@@ -72,6 +83,15 @@ TORCH_LIBRARY(ecc, m) {
       "Tensor");
   m.def(
       "rans_decode_part_compact.prepared(Tensor data, Tensor sizes, Tensor state, Tensor indexes, Tensor[] tables, "
+      "int skip_below, bool finish) -> (Tensor symbols, Tensor state)");
+  m.def(
+      "rans_encode_range.prepared(Tensor symbols, Tensor indexes, Tensor[] tables, int skip_below) -> "
+      "(Tensor data, Tensor sizes)");
+  m.def(
+      "rans_decode_range.prepared(Tensor data, Tensor sizes, Tensor indexes, Tensor[] tables, int skip_below) -> "
+      "Tensor");
+  m.def(
+      "rans_decode_part_range.prepared(Tensor data, Tensor sizes, Tensor state, Tensor indexes, Tensor[] tables, "
       "int skip_below, bool finish) -> (Tensor symbols, Tensor state)");
   // The zero-sync API (docs/format.md): nothing is read back to the host and nothing raises for a
   // stream. Encoders write stream b to the first sizes[b] bytes of row b of `padded` (B, max_bytes)

@@ -82,7 +82,7 @@ def _ecc_coders(w: Workload, device: str) -> list[Coder]:
     tables = tuple(t.to(device) for t in w.tables)
     coders = []
     for fmt in ops.FORMATS:
-        if fmt == "compact" and device != "cpu":  # CPU-only
+        if fmt in ops.CPU_ONLY_FORMATS and device != "cpu":
             continue
         # On a GPU the interleaved format takes the batch's chunk size and full warps (32 lanes).
         layout = {"chunk_size": 0, "lanes": 32} if fmt == "interleaved" and device.startswith("cuda") else {}

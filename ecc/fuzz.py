@@ -10,9 +10,10 @@ its batch. A case is a pure function of (seed, target, case number), so any fail
     python -m ecc.fuzz --replay container:4711 --seed 1  # one case, in this process, traceback
 
 Targets:
-    decode      rans_decode (every format) and rans_decode_part (`compressai`, `compact`) on random and mutated streams,
-                sizes (negative, huge, wrapping int64 sums), indexes, skip thresholds, decoder
-                states and argument dtypes; intact streams must decode to what was encoded.
+    decode      rans_decode (every format) and rans_decode_part (`compressai`, `compact`, `range`) on
+                random and mutated streams, sizes (negative, huge, wrapping int64 sums), indexes, skip
+                thresholds, decoder states and argument dtypes; intact streams must decode to what
+                was encoded.
                 Documented: RuntimeError (the ops), ValueError (the wrappers' argument checks).
     container   SpeechCodec.decompress of the shipped model on `.ecc` files whose header fields
                 are set to extremes, whose header, size table or payload bytes are mutated (the
@@ -61,7 +62,7 @@ class DecodeTarget:
 
     def run(self, rng: random.Random) -> str:
         g = torch.Generator().manual_seed(rng.getrandbits(63))
-        fmt = rng.choice(("compressai", "interleaved", "compact", "part", "compact part"))
+        fmt = rng.choice(("compressai", "interleaved", "compact", "range", "part", "compact part", "range part"))
         b, n = rng.randint(1, 4), rng.choice((0, 1, rng.randint(2, 64), rng.randint(65, 3000)))
         indexes = torch.randint(0, self.rows, (b, n), generator=g, dtype=torch.int32)
         symbols = torch.randint(-12, 13, (b, n), generator=g, dtype=torch.int32)
@@ -71,7 +72,7 @@ class DecodeTarget:
         extra = {}
         if fmt == "interleaved":
             extra = {"lanes": rng.choice((None, 1, 4, 8, 16, 32)), "chunk_size": rng.choice((32, 64, 1024, 1 << 16))}
-        coded_as = fmt if fmt in ops.FORMATS else "compact" if fmt == "compact part" else "compressai"
+        coded_as = fmt if fmt in ops.FORMATS else fmt.split()[0] if " " in fmt else "compressai"
         data, sizes = ops.rans_encode(symbols, indexes, *self.tables, skip, coded_as, **extra)
 
         kind = rng.randrange(8)

@@ -227,8 +227,9 @@ def _prepared(cdf, cdf_length, offset) -> PreparedTables:
 # --- rans_encode ----------------------------------------------------------------------------------
 
 
-FORMATS = ("compressai", "interleaved", "compact")
+FORMATS = ("compressai", "interleaved", "compact", "range")
 PADDED_FORMATS = ("compressai", "interleaved")  # the formats of the zero-sync (padded) API
+CPU_ONLY_FORMATS = ("compact", "range")  # the formats with CPU kernels only
 DEFAULT_CHUNK_SIZE = 1 << 16
 
 
@@ -250,7 +251,9 @@ def rans_encode(
     offset)``. ``format="interleaved"``: the fast GPU format, ``lanes`` rANS states per chunk of
     ``chunk_size`` elements (a power of two); ``lanes=None`` picks 1-32 from the chunk length.
     ``format="compact"``: the `compressai` format's contract (decodable in parts) with a 3- or
-    4-byte flush and no header, for short streams; CPU only.
+    4-byte flush and no header, for short streams; CPU only. ``format="range"``: the same contract
+    on an arithmetic range coder: no flushed state, trailing zero bytes dropped; for short streams
+    such as packets; CPU only.
 
     Args:
         symbols: (B, N) or (N,) int32 values to code.
@@ -266,7 +269,7 @@ def rans_encode(
     symbols, indexes = _as_streams(symbols).contiguous(), _as_streams(indexes).contiguous()
     _check_device(symbols, indexes)
     prepared = isinstance(tables, PreparedTables)
-    _check_compact_device(format, symbols, tables)
+    _check_cpu_only(format, symbols, tables)
     if _check_format(format) == "interleaved":
         if prepared:
             return torch.ops.ecc.rans_encode_interleaved.prepared(symbols, indexes, tables.tensors, skip_below,
@@ -274,7 +277,8 @@ def rans_encode(
         return torch.ops.ecc.rans_encode_interleaved.default(symbols, indexes, *tables, skip_below, lanes or 0, chunk_size)
     if lanes is not None or chunk_size != DEFAULT_CHUNK_SIZE:
         raise ValueError("lanes and chunk_size apply to format='interleaved' only")
-    encode = torch.ops.ecc.rans_encode_compact if format == "compact" else torch.ops.ecc.rans_encode
+    encode = {"compressai": torch.ops.ecc.rans_encode, "compact": torch.ops.ecc.rans_encode_compact,
+              "range": torch.ops.ecc.rans_encode_range}[format]
     if prepared:
         return encode.prepared(symbols, indexes, tables.tensors, skip_below)
     return encode.default(symbols, indexes, *tables, skip_below)
@@ -303,6 +307,11 @@ def _(symbols, indexes, cdf, cdf_length, offset, skip_below):
     return _encoded_like(symbols)
 
 
+@torch.library.register_fake("ecc::rans_encode_range")
+def _(symbols, indexes, cdf, cdf_length, offset, skip_below):
+    return _encoded_like(symbols)
+
+
 @torch.library.register_fake("ecc::rans_encode.prepared")
 def _(symbols, indexes, tables, skip_below):
     return _encoded_like(symbols)
@@ -314,6 +323,11 @@ def _(symbols, indexes, tables, skip_below, lanes, chunk_size):
 
 
 @torch.library.register_fake("ecc::rans_encode_compact.prepared")
+def _(symbols, indexes, tables, skip_below):
+    return _encoded_like(symbols)
+
+
+@torch.library.register_fake("ecc::rans_encode_range.prepared")
 def _(symbols, indexes, tables, skip_below):
     return _encoded_like(symbols)
 
@@ -348,9 +362,10 @@ def rans_decode(
     tables = _prepared_or_tensors(cdf, cdf_length, offset)
     args = (data.contiguous(), sizes.reshape(-1).contiguous(), _as_streams(indexes).contiguous())
     _check_device(*args)
-    _check_compact_device(format, data, tables)
+    _check_cpu_only(format, data, tables)
     decode = {"compressai": torch.ops.ecc.rans_decode, "interleaved": torch.ops.ecc.rans_decode_interleaved,
-              "compact": torch.ops.ecc.rans_decode_compact}[_check_format(format)]
+              "compact": torch.ops.ecc.rans_decode_compact,
+              "range": torch.ops.ecc.rans_decode_range}[_check_format(format)]
     if isinstance(tables, PreparedTables):
         out = decode.prepared(*args, tables.tensors, skip_below)
     else:
@@ -373,6 +388,11 @@ def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
     return torch.empty_like(indexes)
 
 
+@torch.library.register_fake("ecc::rans_decode_range")
+def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
+    return torch.empty_like(indexes)
+
+
 @torch.library.register_fake("ecc::rans_decode.prepared")
 def _(data, sizes, indexes, tables, skip_below):
     return torch.empty_like(indexes)
@@ -384,6 +404,11 @@ def _(data, sizes, indexes, tables, skip_below):
 
 
 @torch.library.register_fake("ecc::rans_decode_compact.prepared")
+def _(data, sizes, indexes, tables, skip_below):
+    return torch.empty_like(indexes)
+
+
+@torch.library.register_fake("ecc::rans_decode_range.prepared")
 def _(data, sizes, indexes, tables, skip_below):
     return torch.empty_like(indexes)
 
@@ -400,7 +425,7 @@ def rans_decode_part(
     finish: bool = False,
     format: str = "compressai",
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Decode `compressai`- or `compact`-format streams in parts, as CompressAI's ``RansDecoder.set_stream`` +
+    """Decode `compressai`-, `compact`- or `range`-format streams in parts, as CompressAI's ``RansDecoder.set_stream`` +
     ``decode_stream``: each call decodes the next N elements of every stream, so a later part's
     indexes and tables may depend on what an earlier part decoded. The parts of one stream may
     use different tables; the stream is the encoding of all parts' elements in order.
@@ -412,9 +437,9 @@ def rans_decode_part(
         cdf, cdf_length, offset, skip_below: this part's tables (or one :class:`PreparedTables`)
             and entropy skip.
         finish: check that the streams end after this part (their final state, every byte read).
-        format: "compressai" or "compact" (`interleaved` streams cannot be read in parts).
+        format: "compressai", "compact" or "range" (`interleaved` streams cannot be read in parts).
     Returns:
-        (symbols (B, N) int32, state (B, 2) int64 after them: per stream the rANS state and the
+        (symbols (B, N) int32, state (B, 2) int64 after them: per stream the coder's state and the
         bytes read).
     Raises:
         RuntimeError naming the stream when one is truncated, corrupt, or (with ``finish``) longer.
@@ -426,10 +451,11 @@ def rans_decode_part(
     args = (data.contiguous(), sizes.reshape(-1).contiguous(), state.contiguous(), indexes)
     _check_device(*args)
     if _check_format(format) == "interleaved":
-        raise ValueError("rans_decode_part reads format 'compressai' or 'compact'; an `interleaved` stream "
-                         "cannot be decoded in parts (use rans_decode)")
-    _check_compact_device(format, data, tables)
-    decode = torch.ops.ecc.rans_decode_part_compact if format == "compact" else torch.ops.ecc.rans_decode_part
+        raise ValueError("rans_decode_part reads format 'compressai', 'compact' or 'range'; an `interleaved` "
+                         "stream cannot be decoded in parts (use rans_decode)")
+    _check_cpu_only(format, data, tables)
+    decode = {"compressai": torch.ops.ecc.rans_decode_part, "compact": torch.ops.ecc.rans_decode_part_compact,
+              "range": torch.ops.ecc.rans_decode_part_range}[format]
     if isinstance(tables, PreparedTables):
         return decode.prepared(*args, tables.tensors, skip_below, finish)
     return decode.default(*args, *tables, skip_below, finish)
@@ -451,6 +477,16 @@ def _(data, sizes, state, indexes, cdf, cdf_length, offset, skip_below, finish):
 
 
 @torch.library.register_fake("ecc::rans_decode_part_compact.prepared")
+def _(data, sizes, state, indexes, tables, skip_below, finish):
+    return torch.empty_like(indexes), torch.empty_like(state)
+
+
+@torch.library.register_fake("ecc::rans_decode_part_range")
+def _(data, sizes, state, indexes, cdf, cdf_length, offset, skip_below, finish):
+    return torch.empty_like(indexes), torch.empty_like(state)
+
+
+@torch.library.register_fake("ecc::rans_decode_part_range.prepared")
 def _(data, sizes, state, indexes, tables, skip_below, finish):
     return torch.empty_like(indexes), torch.empty_like(state)
 
@@ -574,17 +610,17 @@ def _check_format(format: str) -> str:
 def _check_padded_format(format: str) -> str:
     if _check_format(format) not in PADDED_FORMATS:
         raise ValueError("the zero-sync (padded) API codes format 'compressai' or 'interleaved'; "
-                         "code `compact` streams with rans_encode / rans_decode")
+                         "code `compact` and `range` streams with rans_encode / rans_decode")
     return format
 
 
-def _check_compact_device(format: str, data: torch.Tensor, tables) -> None:
-    """The `compact` format has CPU kernels only: a clear error instead of the dispatcher's."""
-    if format != "compact":
+def _check_cpu_only(format: str, data: torch.Tensor, tables) -> None:
+    """The `compact` and `range` formats have CPU kernels only: a clear error instead of the dispatcher's."""
+    if format not in CPU_ONLY_FORMATS:
         return
     for device in (data.device, tables.device if isinstance(tables, PreparedTables) else tables[0].device):
         if device.type != "cpu":
-            raise RuntimeError(f"format='compact' is CPU-only (ecc has no {device.type} kernels for it): move the "
+            raise RuntimeError(f"format={format!r} is CPU-only (ecc has no {device.type} kernels for it): move the "
                                "tensors and tables to the CPU, or use format='compressai'")
 
 

@@ -1,5 +1,7 @@
-"""The `compact` stream format: the C++ coder == the pure-Python reference byte for byte, a 3- or
-4-byte flush, decoding in parts, and a clear error (never a crash) for damaged bytes."""
+"""The short-stream formats `compact` and `range`: the C++ coder == the pure-Python reference byte
+for byte, decoding in parts, CoderSettings, the CPU-only checks and opcheck for both; `compact`'s
+3- or 4-byte flush and its clear errors (never a crash) for damaged bytes (`range`'s own tests:
+test_rans_range.py)."""
 
 import random
 
@@ -13,6 +15,8 @@ from ecc.entropy import CoderSettings
 from ecc.testing import gaussian_latent
 
 from conftest import lists, with_escapes
+
+SHORT_FORMATS = ("compact", "range")
 
 
 def streams(data, sizes):
@@ -33,33 +37,36 @@ def random_tables(seed, rows=12):
     return cdf, cdf_length, offset
 
 
+@pytest.mark.parametrize("format", SHORT_FORMATS)
 @pytest.mark.parametrize("n", [0, 1, 2, 7, 100, 1000])
 @pytest.mark.parametrize("skip_below", [-1, 20])
-def test_bytes_equal_reference_and_round_trip(tables, n, skip_below):
+def test_bytes_equal_reference_and_round_trip(tables, n, skip_below, format):
     symbols, indexes = gaussian_latent(n, seed=n + 1, batch=3)
     symbols = with_escapes(symbols)
-    data, sizes = ecc.ops.rans_encode(symbols, indexes, *tables, skip_below=skip_below, format="compact")
+    data, sizes = ecc.ops.rans_encode(symbols, indexes, *tables, skip_below=skip_below, format=format)
+    encode_stream = reference._format_module(format).encode_stream
     for b, stream in enumerate(streams(data, sizes)):
-        assert stream == rc.encode_stream(symbols[b].tolist(), indexes[b].tolist(), *lists(tables), skip_below)
+        assert stream == encode_stream(symbols[b].tolist(), indexes[b].tolist(), *lists(tables), skip_below)
     expected = torch.where(indexes >= skip_below, symbols, 0)
-    assert torch.equal(ecc.ops.rans_decode(data, sizes, indexes, *tables, skip_below=skip_below, format="compact"),
+    assert torch.equal(ecc.ops.rans_decode(data, sizes, indexes, *tables, skip_below=skip_below, format=format),
                        expected)
-    assert torch.equal(reference.rans_decode(data, sizes, indexes, *tables, skip_below, format="compact"), expected)
+    assert torch.equal(reference.rans_decode(data, sizes, indexes, *tables, skip_below, format=format), expected)
 
 
+@pytest.mark.parametrize("format", SHORT_FORMATS)
 @pytest.mark.parametrize("seed", range(6))
-def test_random_tables_and_symbols_equal_reference(seed):
+def test_random_tables_and_symbols_equal_reference(seed, format):
     tables = random_tables(seed)
     g = torch.Generator().manual_seed(100 + seed)
     n = [0, 1, 3, 50, 300, 2000][seed]
     indexes = torch.randint(0, len(tables[0]), (4, n), generator=g, dtype=torch.int32)
     symbols = torch.randint(-30, 50, (4, n), generator=g, dtype=torch.int32)  # often past the rows: escapes
-    data, sizes = ecc.ops.rans_encode(symbols, indexes, *tables, skip_below=seed - 1, format="compact")
-    ref_data, ref_sizes = reference.rans_encode(symbols, indexes, *tables, seed - 1, format="compact")
+    data, sizes = ecc.ops.rans_encode(symbols, indexes, *tables, skip_below=seed - 1, format=format)
+    ref_data, ref_sizes = reference.rans_encode(symbols, indexes, *tables, seed - 1, format=format)
     assert torch.equal(data, ref_data) and torch.equal(sizes, ref_sizes)
     prepared = ecc.ops.prepare_tables(*tables)
-    assert torch.equal(ecc.ops.rans_encode(symbols, indexes, prepared, skip_below=seed - 1, format="compact")[0], data)
-    decoded = ecc.ops.rans_decode(data, sizes, indexes, prepared, skip_below=seed - 1, format="compact")
+    assert torch.equal(ecc.ops.rans_encode(symbols, indexes, prepared, skip_below=seed - 1, format=format)[0], data)
+    decoded = ecc.ops.rans_decode(data, sizes, indexes, prepared, skip_below=seed - 1, format=format)
     assert torch.equal(decoded, torch.where(indexes >= seed - 1, symbols, 0))
 
 
@@ -93,22 +100,30 @@ def test_long_streams_cost_what_compressai_costs(tables):
                                            format="compact"), symbols)
 
 
-def test_decode_in_parts(tables):
+def decode_in_parts(format, tables):
+    """Streams of 300 elements (escapes, skip_below 15) decoded in parts with tensors and prepared
+    tables alternating, checked against the symbols; returns (data, sizes, indexes, the state after
+    100 elements, the state at the end)."""
     symbols, indexes = gaussian_latent(300, seed=5, batch=3)
     symbols = with_escapes(symbols)
-    data, sizes = ecc.ops.rans_encode(symbols, indexes, *tables, skip_below=15, format="compact")
+    data, sizes = ecc.ops.rans_encode(symbols, indexes, *tables, skip_below=15, format=format)
     prepared = ecc.ops.prepare_tables(*tables)
     for cuts in ([0, 300], [0, 1, 299, 300], [0, 100, 100, 250, 300]):
         state, parts = None, []
         for k, (start, end) in enumerate(zip(cuts, cuts[1:])):
             t = (prepared,) if k % 2 else tables
             part, state = ecc.ops.rans_decode_part(data, sizes, state, indexes[:, start:end].contiguous(), *t,
-                                                   skip_below=15, finish=end == 300, format="compact")
+                                                   skip_below=15, finish=end == 300, format=format)
             parts.append(part)
         assert torch.equal(torch.cat(parts, 1), torch.where(indexes >= 15, symbols, 0))
-    _, state = ecc.ops.rans_decode_part(data, sizes, None, indexes[:, :100], *tables, skip_below=15, format="compact")
+    _, early = ecc.ops.rans_decode_part(data, sizes, None, indexes[:, :100], *tables, skip_below=15, format=format)
     with pytest.raises(RuntimeError, match="stream 0 is corrupt"):  # stops 200 elements early
-        ecc.ops.rans_decode_part(data, sizes, state, indexes[:, 100:100], *tables, finish=True, format="compact")
+        ecc.ops.rans_decode_part(data, sizes, early, indexes[:, 100:100], *tables, finish=True, format=format)
+    return data, sizes, indexes, early, state
+
+
+def test_decode_in_parts(tables):
+    data, sizes, indexes, state, _ = decode_in_parts("compact", tables)
     head = 3 if sizes[0] % 2 else 4  # the state's bytes: positions are head + 2k <= size
     for bad in ([[1 << 32, int(state[0, 1])]], [[5, head - 1]], [[5, head + 1]], [[5, int(sizes[0]) + 2]], [[5, 0]]):
         wrong = state.clone()
@@ -120,23 +135,24 @@ def test_decode_in_parts(tables):
         ecc.ops.rans_decode_part(data, sizes, None, indexes, *tables, format="interleaved")
 
 
-def test_coder_settings_share_one_compact_stream_across_parts(tables):
+@pytest.mark.parametrize("format, larger", [("compact", "compressai"), ("range", "compact")])
+def test_coder_settings_share_one_stream_across_parts(tables, format, larger):
     """z-like and slice-like parts with their own tables, in one stream per element, read in parts."""
-    coder = CoderSettings(format="compact")
+    coder = CoderSettings(format=format)
     assert coder.shared
     z_tables = random_tables(7, rows=4)
     g = torch.Generator().manual_seed(3)
     z = torch.randint(-3, 8, (2, 16), generator=g, dtype=torch.int32)
     z_idx = torch.randint(0, 4, (2, 16), generator=g, dtype=torch.int32)
     y, y_idx = gaussian_latent(80, seed=4, batch=2)
-    writer = coder.writer()
-    writer.add(z, z_idx, z_tables)
-    writer.add(y, y_idx, tables, skip_below=12)
-    data, sizes = writer.finish()
-    compressai_sizes = CoderSettings().writer()
-    compressai_sizes.add(z, z_idx, z_tables)
-    compressai_sizes.add(y, y_idx, tables, skip_below=12)
-    assert (sizes < compressai_sizes.finish()[1]).all()
+    encoded = {}
+    for fmt in (format, larger):
+        writer = CoderSettings(format=fmt).writer()
+        writer.add(z, z_idx, z_tables)
+        writer.add(y, y_idx, tables, skip_below=12)
+        encoded[fmt] = writer.finish()
+    data, sizes = encoded[format]
+    assert (sizes < encoded[larger][1]).all()
     reader = coder.reader(data, sizes)
     assert torch.equal(reader.read(z_idx, z_tables), z)
     assert torch.equal(reader.read(y_idx, ecc.ops.prepare_tables(*tables), skip_below=12),
@@ -179,31 +195,36 @@ def test_damaged_streams_raise_runtime_errors(tables):
         rc.decode_stream(bytes([1, 2, 3, 0]), [], *lists(tables))  # a 4-byte state below 2^24
 
 
-def test_compact_is_cpu_only_and_not_in_the_padded_api(tables):
+@pytest.mark.parametrize("format", SHORT_FORMATS)
+def test_cpu_only_and_not_in_the_padded_api(tables, format):
     symbols, indexes = gaussian_latent(10, seed=8)
     meta = [t.to("meta") for t in (symbols, indexes, *tables)]
-    with pytest.raises(RuntimeError, match="format='compact' is CPU-only"):
-        ecc.ops.rans_encode(*meta, format="compact")
-    with pytest.raises(RuntimeError, match="format='compact' is CPU-only"):
-        ecc.ops.rans_decode(torch.empty(3, dtype=torch.uint8, device="meta"), torch.tensor([3], device="meta"),
-                            meta[1], *meta[2:], format="compact")
+    with pytest.raises(RuntimeError, match=f"format='{format}' is CPU-only"):
+        ecc.ops.rans_encode(*meta, format=format)
+    data, sizes = torch.empty(3, dtype=torch.uint8, device="meta"), torch.tensor([3], device="meta")
+    with pytest.raises(RuntimeError, match=f"format='{format}' is CPU-only"):
+        ecc.ops.rans_decode(data, sizes, meta[1], *meta[2:], format=format)
+    with pytest.raises(RuntimeError, match=f"format='{format}' is CPU-only"):
+        ecc.ops.rans_decode_part(data, sizes, None, meta[1], *meta[2:], format=format)
     prepared = ecc.ops.prepare_tables(*tables)
     with pytest.raises(ValueError, match="zero-sync .* API codes format 'compressai' or 'interleaved'"):
-        ecc.ops.rans_encode_padded(symbols[None], indexes[None], prepared, format="compact")
+        ecc.ops.rans_encode_padded(symbols[None], indexes[None], prepared, format=format)
 
 
-def test_opcheck_compact_ops(tables):
+@pytest.mark.parametrize("format", SHORT_FORMATS)
+def test_opcheck(tables, format):
+    encode, decode, decode_part = (getattr(torch.ops.ecc, f"{op}_{format}")
+                                   for op in ("rans_encode", "rans_decode", "rans_decode_part"))
     symbols, indexes = gaussian_latent(300, seed=1, batch=3)
     prepared = ecc.ops.prepare_tables(*tables)
     t = prepared.tensors
     for skip in (-1, 12):
-        torch.library.opcheck(torch.ops.ecc.rans_encode_compact.default, (symbols, indexes, *tables, skip))
-        torch.library.opcheck(torch.ops.ecc.rans_encode_compact.prepared, (symbols, indexes, t, skip))
-    data, sizes = ecc.ops.rans_encode(symbols, indexes, *tables, format="compact")
-    torch.library.opcheck(torch.ops.ecc.rans_decode_compact.default, (data, sizes, indexes, *tables, -1))
-    torch.library.opcheck(torch.ops.ecc.rans_decode_compact.prepared, (data, sizes, indexes, t, -1))
-    _, state = ecc.ops.rans_decode_part(data, sizes, None, indexes[:, :100], *tables, format="compact")
+        torch.library.opcheck(encode.default, (symbols, indexes, *tables, skip))
+        torch.library.opcheck(encode.prepared, (symbols, indexes, t, skip))
+    data, sizes = ecc.ops.rans_encode(symbols, indexes, *tables, format=format)
+    torch.library.opcheck(decode.default, (data, sizes, indexes, *tables, -1))
+    torch.library.opcheck(decode.prepared, (data, sizes, indexes, t, -1))
+    _, state = ecc.ops.rans_decode_part(data, sizes, None, indexes[:, :100], *tables, format=format)
     rest = indexes[:, 100:].contiguous()
-    torch.library.opcheck(torch.ops.ecc.rans_decode_part_compact.default,
-                          (data, sizes, state, rest, *tables, -1, True))
-    torch.library.opcheck(torch.ops.ecc.rans_decode_part_compact.prepared, (data, sizes, state, rest, t, -1, True))
+    torch.library.opcheck(decode_part.default, (data, sizes, state, rest, *tables, -1, True))
+    torch.library.opcheck(decode_part.prepared, (data, sizes, state, rest, t, -1, True))

@@ -126,7 +126,7 @@ def test_bad_states_and_indexes_raise(tables):
     writer.add(symbols, torch.full_like(indexes, 2), hand_tables())
     with pytest.raises(ValueError, match="part 1 has an index outside \\[0, 2\\)"):
         writer.finish()
-    with pytest.raises(ValueError, match="shared streams need format 'compressai' or 'compact'"):
+    with pytest.raises(ValueError, match="shared streams need format 'compressai', 'compact' or 'range'"):
         CoderSettings("interleaved", shared=True)
 
 

@@ -119,7 +119,7 @@ struct Decoder {
     refill();
     return value;
   }
-  ECC_HOST_DEVICE bool overrun() const { return false; }
+  ECC_HOST_DEVICE Status error() const { return kOk; }
 };
 
 // Encodes elements [0, n) of one stream into the bytes just below `end` (never below `begin`).

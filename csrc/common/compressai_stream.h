@@ -7,7 +7,8 @@
 // CompressAI writes a nibble count >= 15 as a run of 15s; raw < 2^31 here, so the count is one
 // put. Order: the decoder reads symbol, count, nibbles; the encoder therefore puts them reversed,
 // walking the symbols from last to first. That walk (put_elements / get_elements) is written once
-// over a coder type, so the `compact` format (compact_stream.h) walks its rans32 chain alike.
+// over a coder type, so the `compact` format (compact_stream.h) walks its rans32 chain alike, and
+// the `range` format (range_stream.h) its range coder, forwards.
 //
 // Entropy skip. Elements whose index is below skip_below are neither coded nor read; the
 // decoder writes 0 for them. With skip_below <= 0 nothing is skipped.
@@ -50,25 +51,35 @@ static_assert(sizeof(DecodePosition) == 16, "DecodePosition must be two 64-bit w
 // the 2-word flush and one word of slack.
 ECC_HOST_DEVICE int64_t max_words(int64_t n) { return (n * 53 + 31) / 32 + 3; }
 
-// The element walk of a one-chain stream format (this one and compact_stream.h), over a coder C:
+// The element walk of a one-chain stream format (this one, compact_stream.h, range_stream.h), over
+// a coder C:
 //   encoders  c.put(const rans64::EncSymbol&), c.put_bits(value < 16)   (they record overflow)
-//   decoders  c.cum() (x mod 2^16), c.advance(start, freq), c.get_bits(), c.overrun()
-// put_elements puts elements n-1 .. 0, each as nibbles (last first), count, slot; get_elements
-// reads elements 0 .. n-1 as slot, count, nibbles, writing out[0, n).
-template <class C>
+//   decoders  c.cum() (the slot's cumulative value, < 2^16), c.advance(start, freq), c.get_bits(),
+//             c.error() (kOk, or the status that stops the walk: kTruncated, kCorrupt)
+// get_elements reads elements 0 .. n-1 as slot, count, nibbles (first first), writing out[0, n).
+// put_elements puts the same items in reverse (elements n-1 .. 0, each as nibbles last first,
+// count, slot: rANS is last in, first out), or with kForward in decoding order (a range coder).
+template <bool kForward = false, class C>
 ECC_HOST_DEVICE Status put_elements(C& c, const int32_t* symbols, const int32_t* indexes, int64_t n,
                                     int32_t skip_below, const EncodeTables& t) {
-  for (int64_t i = n - 1; i >= 0; --i) {
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t i = kForward ? k : n - 1 - k;
     const int32_t r = indexes[i];
     if (r < 0 || r >= t.num_rows) return kBadIndex;
     if (r < skip_below) continue;
     escape::Mapped m;
     if (!escape::map_symbol(symbols[i], t.offset[r], t.cdf_length[r] - 2, m)) return kSymbolOutOfRange;
+    const rans64::EncSymbol& slot = t.symbols[t.row_start[r] + m.slot];
+    if (kForward) c.put(slot);
     if (m.escaped) {
-      for (uint32_t j = m.nibbles; j-- > 0;) c.put_bits((m.raw >> (j * escape::kBypassBits)) & escape::kBypassMask);
-      c.put_bits(m.nibbles);
+      if (kForward) c.put_bits(m.nibbles);
+      for (uint32_t q = 0; q < m.nibbles; ++q) {
+        const uint32_t j = kForward ? q : m.nibbles - 1 - q;
+        c.put_bits((m.raw >> (j * escape::kBypassBits)) & escape::kBypassMask);
+      }
+      if (!kForward) c.put_bits(m.nibbles);
     }
-    c.put(t.symbols[t.row_start[r] + m.slot]);
+    if (!kForward) c.put(slot);
   }
   return kOk;
 }
@@ -96,10 +107,10 @@ ECC_HOST_DEVICE Status get_elements(C& c, const int32_t* indexes, int64_t n, int
       for (uint32_t j = 0; j < count; ++j) raw |= c.get_bits() << (j * escape::kBypassBits);
       if (!escape::unmap_escaped(raw, t.offset[r], max, symbol)) return kCorrupt;
     }
-    if (c.overrun()) return kTruncated;
+    if (c.error() != kOk) return c.error();
     out[i] = symbol;
   }
-  return c.overrun() ? kTruncated : kOk;
+  return c.error();
 }
 
 // This format's coder for the walk: the rans64 state and its word writer / reader.
@@ -116,7 +127,7 @@ struct Decoder {
   ECC_HOST_DEVICE uint32_t cum() const { return static_cast<uint32_t>(x) & ((1u << rans64::kPrecision) - 1); }
   ECC_HOST_DEVICE void advance(uint32_t start, uint32_t freq) { rans64::dec_advance(x, r, start, freq); }
   ECC_HOST_DEVICE uint32_t get_bits() { return rans64::dec_get_bits(x, r); }
-  ECC_HOST_DEVICE bool overrun() const { return r.overrun; }
+  ECC_HOST_DEVICE Status error() const { return r.overrun ? kTruncated : kOk; }
 };
 
 // Encodes elements [0, n) of one stream into the words just below `end` (never below `begin`).

@@ -19,6 +19,7 @@ inline at::Tensor compact_streams_cpu(const char* op, const at::Tensor& padded, 
   const uint8_t* src = padded.data_ptr<uint8_t>();
   uint8_t* dst = data.data_ptr<uint8_t>();
   for (int64_t b = 0; b < rows; ++b) {
+    if (size[b] == 0) continue;  // dst is null when every stream is empty (a `range` format's can be)
     std::memcpy(dst, src + b * width, size[b]);
     dst += size[b];
   }

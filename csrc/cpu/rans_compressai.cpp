@@ -1,9 +1,10 @@
 // CPU implementation of the one-chain formats' ops: `compressai` (rans_encode, rans_decode,
 // rans_decode_part, their `.prepared` overloads, rans_encode_padded, rans_decode_padded) and
-// `compact` (rans_encode_compact, rans_decode_compact, rans_decode_part_compact and their
-// `.prepared` overloads): the per-stream procedures of common/compressai_stream.h and
-// common/compact_stream.h, threaded over streams, written once over a Format (below). Every
-// encoder writes the padded form first; the flat ops then check the statuses and compact it.
+// `compact` and `range` (rans_encode_<format>, rans_decode_<format>, rans_decode_part_<format> and
+// their `.prepared` overloads): the per-stream procedures of common/compressai_stream.h,
+// common/compact_stream.h and common/range_stream.h, threaded over streams, written once over a
+// Format (below). Every encoder writes the padded form first; the flat ops then check the
+// statuses and compact it.
 #include <ATen/Parallel.h>
 #include <torch/library.h>
 
@@ -13,6 +14,7 @@
 #include "../checks.h"
 #include "../common/compact_stream.h"
 #include "../common/compressai_stream.h"
+#include "../common/range_stream.h"
 #include "../common/streams.h"
 #include "../coder_ops.h"
 #include "cpu_tables.h"
@@ -44,6 +46,15 @@ struct Compact {
   static constexpr auto& max_bytes = compact_stream::max_bytes;
   static constexpr auto& encode_row = compact_stream::encode_stream_to_row;
   static constexpr auto& decode_part = compact_stream::decode_part;
+};
+
+struct Range {
+  static constexpr const char* kEncode = "rans_encode_range";
+  static constexpr const char* kDecode = "rans_decode_range";
+  static constexpr const char* kDecodePart = "rans_decode_part_range";
+  static constexpr auto& max_bytes = range_stream::max_bytes;
+  static constexpr auto& encode_row = range_stream::encode_stream_to_row;
+  static constexpr auto& decode_part = range_stream::decode_part;
 };
 
 // symbols, indexes (B, N) int32 (checked) and a prepared list -> (padded (B, Format::max_bytes(N))
@@ -158,6 +169,12 @@ TORCH_LIBRARY_IMPL(ecc, CPU, m) {
   m.impl("rans_decode_compact.prepared", &Decode<Compact>::whole_prepared);
   m.impl("rans_decode_part_compact", &Decode<Compact>::part);
   m.impl("rans_decode_part_compact.prepared", &Decode<Compact>::part_prepared);
+  m.impl("rans_encode_range", &Encode<Range>::whole);
+  m.impl("rans_encode_range.prepared", &Encode<Range>::whole_prepared);
+  m.impl("rans_decode_range", &Decode<Range>::whole);
+  m.impl("rans_decode_range.prepared", &Decode<Range>::whole_prepared);
+  m.impl("rans_decode_part_range", &Decode<Range>::part);
+  m.impl("rans_decode_part_range.prepared", &Decode<Range>::part_prepared);
 }
 
 }  // namespace ecc

@@ -124,8 +124,12 @@ class _Decoder:
             self.x = (self.x << 32) | self.words[self.pos]
             self.pos += 1
 
+    def cum(self, bits: int) -> int:
+        """The next item's cumulative value, in [0, 2^bits)."""
+        return self.x & ((1 << bits) - 1)
+
     def bits(self) -> int:
-        value = self.x & 15
+        value = self.cum(BYPASS_BITS)
         self.advance(value, 1, BYPASS_BITS)
         return value
 
@@ -161,7 +165,7 @@ class StreamDecoder(_Decoder):
                 out.append(0)
                 continue
             row, top = cdfs[r], cdf_lengths[r] - 2
-            s = bisect.bisect_right(row, self.x & ((1 << PRECISION) - 1), 0, cdf_lengths[r]) - 1
+            s = bisect.bisect_right(row, self.cum(PRECISION), 0, cdf_lengths[r]) - 1
             self.advance(row[s], row[s + 1] - row[s], PRECISION)
             if s < top:
                 out.append(s + offsets[r])
@@ -187,9 +191,10 @@ def _table_lists(cdf: torch.Tensor, cdf_length: torch.Tensor, offset: torch.Tens
 
 
 def _format_module(format: str):
-    from . import reference_compact, reference_interleaved
+    from . import reference_compact, reference_interleaved, reference_range
 
-    modules = {"compressai": sys.modules[__name__], "interleaved": reference_interleaved, "compact": reference_compact}
+    modules = {"compressai": sys.modules[__name__], "interleaved": reference_interleaved, "compact": reference_compact,
+               "range": reference_range}
     if format not in modules:
         raise ValueError(f"format must be one of {tuple(modules)}, got {format!r}")
     return modules[format]

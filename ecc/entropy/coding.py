@@ -10,25 +10,25 @@ import torch
 from .. import ops
 
 
-_IN_PARTS = ("compressai", "compact")  # the formats a StreamReader can read part by part
+_IN_PARTS = ("compressai", "compact", "range")  # the formats a StreamReader can read part by part
 
 
 class CoderSettings:
     """Stream format shared by a module's compress/decompress (``format``, ``lanes``, ``chunk_size``
     as in :func:`ecc.ops.rans_encode`).
 
-    ``shared`` (the default for ``compressai`` and ``compact``): a :meth:`writer` codes all its
-    parts into one stream per batch element, so the streams' flushes (8 bytes each for
-    ``compressai``, 3-4 for ``compact``) and sizes are paid once. Otherwise each part gets its own
-    streams (``interleaved`` streams cannot be read in parts).
+    ``shared`` (the default for ``compressai``, ``compact`` and ``range``): a :meth:`writer` codes
+    all its parts into one stream per batch element, so the streams' flushes (8 bytes each for
+    ``compressai``, 3-4 for ``compact``, ~3 bits for ``range``) and sizes are paid once. Otherwise
+    each part gets its own streams (``interleaved`` streams cannot be read in parts).
     """
 
     def __init__(self, format: str = "compressai", lanes: int | None = None, chunk_size: int = ops.DEFAULT_CHUNK_SIZE,
                  shared: bool | None = None):
         shared = format in _IN_PARTS if shared is None else bool(shared)
         if shared and format not in _IN_PARTS:
-            raise ValueError(f"shared streams need format 'compressai' or 'compact' (a {format!r} stream cannot be "
-                             "decoded in parts)")
+            raise ValueError(f"shared streams need format 'compressai', 'compact' or 'range' (a {format!r} stream "
+                             "cannot be decoded in parts)")
         self.format, self.lanes, self.chunk_size, self.shared = format, lanes, chunk_size, shared
 
     def encode(self, symbols: torch.Tensor, indexes: torch.Tensor, tables, skip_below: int = -1):
