@@ -146,7 +146,7 @@ def coder_rows(model, waves, seconds, qualities):
     print("|---:|---|---:|---:|---:|---:|")
     for q in qualities:
         decoded = {}
-        for fmt in ("compressai", "compact"):
+        for fmt in ("compressai", "compact", "range"):
             sizes, payloads, out = [], [], []
             for w in waves:
                 encoder, decoder = StreamEncoder(model, quality=q), StreamDecoder(model)
@@ -158,7 +158,7 @@ def coder_rows(model, waves, seconds, qualities):
             decoded[fmt] = out
             print(f"| {q:g} | {fmt} | {len(sizes)} | {np.mean(sizes):.2f} | {np.mean(payloads):.2f} | "
                   f"{8 * sum(sizes) / seconds / 1000:.3f} |", flush=True)
-        assert all(np.array_equal(a, b) for a, b in zip(decoded["compressai"], decoded["compact"]))
+        assert all(np.array_equal(a, b) for fmt in ("compact", "range") for a, b in zip(decoded["compressai"], decoded[fmt]))
 
 
 def baseline_rows(waves, seconds):

@@ -41,7 +41,7 @@ class StreamDecoder:
 
     def __init__(self, model: CausalECC | str | None = None):
         self.model = streaming_model(model)
-        self.coder = CoderSettings(format="compact")
+        self.coder = CoderSettings(format="range")
         self._hash = model_hash(self.model)
         self.state = DecoderState()
 

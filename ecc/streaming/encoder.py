@@ -80,7 +80,7 @@ class StreamEncoder:
                  quality: float | None = None):
         self.model = streaming_model(model)
         self.quality = _quality(self.model, bitrate, quality)
-        self.coder, self.skip_below = CoderSettings(format="compact"), self.model.skip_below
+        self.coder, self.skip_below = CoderSettings(format="range"), self.model.skip_below
         self._gain = self.model._gains(self.quality, 1)[0]
         self._hash = model_hash(self.model)
         self.state = EncoderState()

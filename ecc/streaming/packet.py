@@ -6,7 +6,8 @@ optional header (what a decoder joining the stream needs), an optional end marke
                       entropy-skip threshold u8, packet index u32 (big-endian)
     end (2 bytes)     final and end packets: u16 samples to drop from the end of the final packet's
                       output; bit 15 set: an end packet
-    payload           the packet's coded latents (`compact` format, docs/format.md): z, then the latent slices
+    payload           the packet's coded latents (`range` format, docs/format.md): z, then the latent
+                      slices; may be empty
 
 The transport carries the packet's length; the payload is the rest of the packet. End packets
 (the last two of ``StreamEncoder.flush``) have the final flag, the end field with bit 15 set and
@@ -19,7 +20,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-VERSION = 3  # 3: end packets marked in their end field (2: unmarked; 1: `compressai` payloads)
+VERSION = 3  # 3: `range` payloads, end packets marked (2: `compact` payloads; 1: `compressai`)
 SEQUENCE_MODULUS = 64
 HEADER = struct.Struct(">B8sHfBI")
 END = struct.Struct(">H")
