@@ -91,7 +91,7 @@ def _merged(parts):
     indexes = []
     for i, ((_, index, part_tables, skip_below), first_row) in enumerate(zip(parts, first_rows)):
         rows = _raw(part_tables)[0].shape[0]
-        if index.numel() and bool(((index < 0) | (index >= rows)).any()):
+        if index.numel() and not 0 <= int(index.min()) <= int(index.max()) < rows:
             raise ValueError(f"part {i} has an index outside [0, {rows}), the number of its cdf rows")
         indexes.append(torch.where(index < skip_below, 0, index + first_row).int())
     return torch.cat([symbols for symbols, _, _, _ in parts], 1), torch.cat(indexes, 1), merged

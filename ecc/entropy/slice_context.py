@@ -41,27 +41,27 @@ class DeterministicConvStack(nn.Module):
         self.convs = nn.ModuleList(nn.Conv1d(a, b, kernel_size, padding=kernel_size // 2)
                                    for a, b in zip(channels[:-1], channels[1:]))
         self.activations = [activation] * (len(self.convs) - 1) + [final_activation]
-        self._packed: dict[int, tuple[tuple[int, int], torch.Tensor]] = {}
+        self._packed: dict[int, tuple[torch.Tensor, tuple[int, int], torch.Tensor]] = {}
 
     def forward(self, x: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
         """x (B, C_in, T) float32 -> (B, C_out, T) float32."""
         for i, (conv, act) in enumerate(zip(self.convs, self.activations)):
             if deterministic:
-                packed = self._packed_weight(i) if x.device.type == "cpu" else None
-                x = ops.deterministic_conv1d(x, conv.weight, conv.bias, act, packed)
+                weight = conv.weight
+                packed = self._packed_weight(i, weight) if x.device.type == "cpu" else None
+                x = ops.deterministic_conv1d(x, weight, conv.bias, act, packed)
             else:
                 x = _TORCH_ACTIVATIONS[act](conv(x))
         return x
 
-    def _packed_weight(self, i: int) -> torch.Tensor:
-        """Conv i's weight packed for the CPU kernel (ops.pack_conv1d_weight), kept until the
-        weight changes (in place: its version; or replaced: its storage)."""
-        weight = self.convs[i].weight
-        key = (weight._version, weight.data_ptr())
-        if i not in self._packed or self._packed[i][0] != key:
+    def _packed_weight(self, i: int, weight: torch.Tensor) -> torch.Tensor:
+        """Conv i's ``weight`` packed for the CPU kernel (ops.pack_conv1d_weight), kept until the
+        weight changes (in place: its version; its data or the tensor replaced)."""
+        kept, key = self._packed.get(i), (weight._version, weight.data_ptr())
+        if kept is None or kept[0] is not weight or kept[1] != key:
             with torch.no_grad():
-                self._packed[i] = key, ops.pack_conv1d_weight(weight)
-        return self._packed[i][1]
+                kept = self._packed[i] = weight, key, ops.pack_conv1d_weight(weight)
+        return kept[2]
 
 
 class ChannelSliceContext(nn.Module):
