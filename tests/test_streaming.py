@@ -241,13 +241,28 @@ def test_a_header_from_another_model_is_refused(model):
 def test_a_decoder_joins_at_a_header_packet(model):
     x = speech_like(1280 * (HEADER_EVERY + 4))
     packets = encode(model, x)
-    assert len(packets[0]) > len(packets[1]) and len(packets[HEADER_EVERY]) > len(packets[HEADER_EVERY + 1])
+    assert len(packets[1]) > len(packets[2]) and len(packets[HEADER_EVERY]) > len(packets[HEADER_EVERY + 1])
     clean = decode(model, packets)
     decoder = StreamDecoder(model)
     assert [len(decoder.push(p)) for p in packets[HEADER_EVERY - 2 : HEADER_EVERY]] == [1120, 1280]  # no header: silence
     joined = np.concatenate([decoder.push(p) for p in packets[HEADER_EVERY:]])
     assert len(joined) == len(clean) - (HEADER_EVERY * 1280 - 160)
     assert np.isfinite(joined).all()
+
+
+def test_losing_the_first_packet_costs_only_that_packet(model):
+    """Packets 0 and 1 both carry the header: without packet 0 the decoder starts at packet 1 (packet 0
+    concealed as silence) and the output keeps the stream's length."""
+    x = speech_like(1280 * 6)
+    packets = encode(model, x)
+    assert unpack(packets[0]).header and unpack(packets[1]).header and not unpack(packets[2]).header
+    clean = decode(model, packets)
+    for lost_first in ([packets[0]], [None]):
+        decoder = StreamDecoder(model)
+        out = [decoder.push(None)] if lost_first == [None] else []
+        y = np.concatenate(out + [decoder.push(p) for p in packets[1:]] + [decoder.flush()])
+        assert y.shape == x.shape
+        assert not y[: 1280 - 160].any() and np.abs(y[1280:]).max() > 0.1 * np.abs(clean).max()
 
 
 def test_encoder_arguments_are_checked(model):

@@ -13,7 +13,7 @@ from ..model import CausalECC
 from ..model.stft import HOP
 from ..model.weights import model_hash
 from .model_file import streaming_model
-from .packet import SEQUENCE_MODULUS, PacketError, StreamHeader, unpack
+from .packet import HEADED_START, SEQUENCE_MODULUS, PacketError, StreamHeader, unpack
 
 LATE_WINDOW = 8  # a packet up to this many behind the next expected one is late (or a duplicate): dropped
 
@@ -74,8 +74,9 @@ class StreamDecoder:
         if parsed.header is not None:
             self._check(parsed.header)
             ahead = parsed.header.index - state.index
-            if state.header is None or not 0 <= ahead < SEQUENCE_MODULUS - LATE_WINDOW:  # joining, or a long gap
-                state.index, ahead = parsed.header.index, 0
+            at_start = state.header is None and state.index == 0 and ahead < HEADED_START  # packets 0.. lost
+            if not at_start and (state.header is None or not 0 <= ahead < SEQUENCE_MODULUS - LATE_WINDOW):
+                state.index, ahead = parsed.header.index, 0  # joining, or a long gap
         if header is None:  # no quality known yet: the packet is concealed
             waves = self._conceal(ahead + 1)
         else:

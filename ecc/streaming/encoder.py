@@ -14,7 +14,7 @@ from ..model import CausalECC
 from ..model.stft import HOP
 from ..model.weights import model_hash
 from .model_file import streaming_model
-from .packet import Packet, StreamHeader, pack
+from .packet import HEADED_START, Packet, StreamHeader, pack
 
 HEADER_EVERY = 50  # packets (4 s at 80 ms): how long a decoder joining mid-stream waits at most
 END_COPIES = 2  # end packets after the final packet: the length stays exact unless the final packet and both are lost
@@ -130,7 +130,7 @@ class StreamEncoder:
         state.network, y = self.model.encode_step(state.network, torch.from_numpy(samples)[None], self._gain)
         data, _, _ = self.model.compress_packet(y, self.coder, self.skip_below)
         header = None
-        if state.index % HEADER_EVERY == 0:
+        if state.index < HEADED_START or state.index % HEADER_EVERY == 0:
             header = StreamHeader(self._hash, SAMPLE_RATE, self.quality, self.skip_below, state.index)
         state.index += 1
         return pack(Packet(state.index - 1, header, drop, data.numpy().tobytes()))

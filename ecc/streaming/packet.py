@@ -2,7 +2,7 @@
 optional header (what a decoder joining the stream needs), an optional end marker, the payload.
 
     byte 0            bits 0-5: sequence number mod 64; bit 6: a header follows; bit 7: final packet
-    header (20 bytes) version u8 (2), model hash (8 bytes), sample rate u16, quality float32,
+    header (20 bytes) version u8 (3), model hash (8 bytes), sample rate u16, quality float32,
                       entropy-skip threshold u8, packet index u32 (big-endian)
     end (2 bytes)     final and end packets: u16 samples to drop from the end of the final packet's
                       output; bit 15 set: an end packet
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 VERSION = 3  # 3: `range` payloads, end packets marked (2: `compact` payloads; 1: `compressai`)
 SEQUENCE_MODULUS = 64
+HEADED_START = 2  # the stream's first packets all carry a header, so losing packet 0 costs only itself
 HEADER = struct.Struct(">B8sHfBI")
 END = struct.Struct(">H")
 _HAS_HEADER, _FINAL = 0x40, 0x80
