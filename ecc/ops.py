@@ -292,44 +292,13 @@ def _encoded_like(symbols):
     )
 
 
-@torch.library.register_fake("ecc::rans_encode")
-def _(symbols, indexes, cdf, cdf_length, offset, skip_below):
+def _encode_fake(symbols, *args):
     return _encoded_like(symbols)
 
 
-@torch.library.register_fake("ecc::rans_encode_interleaved")
-def _(symbols, indexes, cdf, cdf_length, offset, skip_below, lanes, chunk_size):
-    return _encoded_like(symbols)
-
-
-@torch.library.register_fake("ecc::rans_encode_compact")
-def _(symbols, indexes, cdf, cdf_length, offset, skip_below):
-    return _encoded_like(symbols)
-
-
-@torch.library.register_fake("ecc::rans_encode_range")
-def _(symbols, indexes, cdf, cdf_length, offset, skip_below):
-    return _encoded_like(symbols)
-
-
-@torch.library.register_fake("ecc::rans_encode.prepared")
-def _(symbols, indexes, tables, skip_below):
-    return _encoded_like(symbols)
-
-
-@torch.library.register_fake("ecc::rans_encode_interleaved.prepared")
-def _(symbols, indexes, tables, skip_below, lanes, chunk_size):
-    return _encoded_like(symbols)
-
-
-@torch.library.register_fake("ecc::rans_encode_compact.prepared")
-def _(symbols, indexes, tables, skip_below):
-    return _encoded_like(symbols)
-
-
-@torch.library.register_fake("ecc::rans_encode_range.prepared")
-def _(symbols, indexes, tables, skip_below):
-    return _encoded_like(symbols)
+for _op in ("rans_encode", "rans_encode_interleaved", "rans_encode_compact", "rans_encode_range"):
+    for _overload in ("", ".prepared"):
+        torch.library.register_fake(f"ecc::{_op}{_overload}")(_encode_fake)
 
 
 # --- rans_decode ----------------------------------------------------------------------------------
@@ -373,44 +342,13 @@ def rans_decode(
     return out.reshape(indexes.shape)
 
 
-@torch.library.register_fake("ecc::rans_decode")
-def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
+def _decode_fake(data, sizes, indexes, *args):
     return torch.empty_like(indexes)
 
 
-@torch.library.register_fake("ecc::rans_decode_interleaved")
-def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
-    return torch.empty_like(indexes)
-
-
-@torch.library.register_fake("ecc::rans_decode_compact")
-def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
-    return torch.empty_like(indexes)
-
-
-@torch.library.register_fake("ecc::rans_decode_range")
-def _(data, sizes, indexes, cdf, cdf_length, offset, skip_below):
-    return torch.empty_like(indexes)
-
-
-@torch.library.register_fake("ecc::rans_decode.prepared")
-def _(data, sizes, indexes, tables, skip_below):
-    return torch.empty_like(indexes)
-
-
-@torch.library.register_fake("ecc::rans_decode_interleaved.prepared")
-def _(data, sizes, indexes, tables, skip_below):
-    return torch.empty_like(indexes)
-
-
-@torch.library.register_fake("ecc::rans_decode_compact.prepared")
-def _(data, sizes, indexes, tables, skip_below):
-    return torch.empty_like(indexes)
-
-
-@torch.library.register_fake("ecc::rans_decode_range.prepared")
-def _(data, sizes, indexes, tables, skip_below):
-    return torch.empty_like(indexes)
+for _op in ("rans_decode", "rans_decode_interleaved", "rans_decode_compact", "rans_decode_range"):
+    for _overload in ("", ".prepared"):
+        torch.library.register_fake(f"ecc::{_op}{_overload}")(_decode_fake)
 
 
 def rans_decode_part(
@@ -461,34 +399,13 @@ def rans_decode_part(
     return decode.default(*args, *tables, skip_below, finish)
 
 
-@torch.library.register_fake("ecc::rans_decode_part")
-def _(data, sizes, state, indexes, cdf, cdf_length, offset, skip_below, finish):
+def _decode_part_fake(data, sizes, state, indexes, *args):
     return torch.empty_like(indexes), torch.empty_like(state)
 
 
-@torch.library.register_fake("ecc::rans_decode_part.prepared")
-def _(data, sizes, state, indexes, tables, skip_below, finish):
-    return torch.empty_like(indexes), torch.empty_like(state)
-
-
-@torch.library.register_fake("ecc::rans_decode_part_compact")
-def _(data, sizes, state, indexes, cdf, cdf_length, offset, skip_below, finish):
-    return torch.empty_like(indexes), torch.empty_like(state)
-
-
-@torch.library.register_fake("ecc::rans_decode_part_compact.prepared")
-def _(data, sizes, state, indexes, tables, skip_below, finish):
-    return torch.empty_like(indexes), torch.empty_like(state)
-
-
-@torch.library.register_fake("ecc::rans_decode_part_range")
-def _(data, sizes, state, indexes, cdf, cdf_length, offset, skip_below, finish):
-    return torch.empty_like(indexes), torch.empty_like(state)
-
-
-@torch.library.register_fake("ecc::rans_decode_part_range.prepared")
-def _(data, sizes, state, indexes, tables, skip_below, finish):
-    return torch.empty_like(indexes), torch.empty_like(state)
+for _op in ("rans_decode_part", "rans_decode_part_compact", "rans_decode_part_range"):
+    for _overload in ("", ".prepared"):
+        torch.library.register_fake(f"ecc::{_op}{_overload}")(_decode_part_fake)
 
 
 # --- the zero-sync API ----------------------------------------------------------------------------
