@@ -23,6 +23,12 @@ Targets:
     encoder     SpeechCodec.compress on waveforms of every dtype (numpy and torch), of odd shapes
                 and lengths, with NaN/inf samples and amplitudes from silence to 1e6. Documented:
                 TypeError, ValueError; a coded file declares the input's length.
+    packets     a StreamDecoder of the shipped streaming model fed a real stream's packets with
+                some mutated (bytes changed, cut, added; flags, sequence numbers, header fields
+                and end fields changed), replaced by garbage or None, duplicated or reordered.
+                Documented: ecc.streaming.PacketError for a packet (the case then goes on, as an
+                application would, with None in its place); every push returns finite float32
+                samples, at most 64 packets' worth.
 """
 
 from __future__ import annotations
@@ -279,7 +285,70 @@ class EncoderInputTarget:
         return "encoded"
 
 
-TARGETS = {"decode": DecodeTarget, "container": ContainerTarget, "encoder": EncoderInputTarget}
+class PacketTarget:
+    """Mutated, garbage, lost, duplicated and reordered packets into a StreamDecoder."""
+
+    expected = (ValueError,)  # PacketError is caught per packet; anything else escaping is a failure
+    max_seconds = 3.0
+    max_rss_mb = 200
+    batch = 40
+
+    def __init__(self):
+        from .streaming import StreamEncoder, streaming_model
+
+        self.model = streaming_model(None)
+        g = np.random.default_rng(0)
+        wave = (0.1 * g.standard_normal(1280 * 5 + 300)).astype(np.float32)
+        encoder = StreamEncoder(self.model, quality=2.0)
+        self.packets = encoder.push(wave) + encoder.flush()
+
+    def _mutated(self, rng: random.Random, packet: bytes) -> bytes:
+        data = bytearray(packet)
+        op = rng.randrange(6)
+        if op == 0 and data:  # a byte changed (flags and sequence number included)
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        elif op == 1:  # cut
+            del data[rng.randrange(len(data) + 1):]
+        elif op == 2:  # bytes added
+            data += rng.randbytes(rng.randint(1, 8))
+        elif op == 3 and len(data) > 1 and data[0] & 0x40:  # a header field set to an extreme
+            data[rng.randrange(1, min(len(data), 21))] = rng.choice((0x00, 0x7F, 0x80, 0xFF))
+        elif op == 4 and len(data) > 2 and data[0] & 0x80:  # an end field changed
+            at = 21 if data[0] & 0x40 else 1
+            data[at:at + 2] = rng.randbytes(2)
+        else:  # garbage
+            data = bytearray(rng.randbytes(rng.randint(0, 48)))
+        return bytes(data)
+
+    def run(self, rng: random.Random) -> str:
+        from .streaming import PacketError, StreamDecoder
+
+        sequence: list[bytes | None] = []
+        for packet in self.packets:
+            roll = rng.random()
+            if roll < 0.15:
+                continue                                        # lost, never delivered
+            sequence.append(None if roll < 0.25 else self._mutated(rng, packet) if roll < 0.55 else packet)
+            if rng.random() < 0.1:
+                sequence.append(rng.choice(self.packets))       # a duplicate or a late one
+        if len(sequence) > 1 and rng.random() < 0.3:
+            i = rng.randrange(len(sequence) - 1)
+            sequence[i], sequence[i + 1] = sequence[i + 1], sequence[i]
+        decoder, refused = StreamDecoder(self.model), 0
+        for packet in sequence:
+            try:
+                out = decoder.push(packet)
+            except PacketError:
+                refused += 1
+                out = decoder.push(None)
+            if out.dtype != np.float32 or out.ndim != 1 or len(out) > 64 * 1280 or not np.isfinite(out).all():
+                raise AssertionError(f"push returned {out.dtype} {out.shape} (finite: {np.isfinite(out).all()})")
+        decoder.flush()
+        return "some refused" if refused else "none refused"
+
+
+TARGETS = {"decode": DecodeTarget, "container": ContainerTarget, "encoder": EncoderInputTarget,
+           "packets": PacketTarget}
 _CASE = "fuzz case "  # a child's progress line on stderr: _CASE + "target:case"
 
 

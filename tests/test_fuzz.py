@@ -7,12 +7,14 @@ from ecc import fuzz
 
 
 def test_fixed_seed_run_ends_every_case_in_a_documented_outcome():
-    totals = fuzz.fuzz(seed=0, cases={"decode": 400, "container": 60, "encoder": 80})
-    assert {t: total["failures"] for t, total in totals.items()} == {"decode": [], "container": [], "encoder": []}
-    decode, container, encoder = (totals[t]["outcomes"] for t in ("decode", "container", "encoder"))
+    totals = fuzz.fuzz(seed=0, cases={"decode": 400, "container": 60, "encoder": 80, "packets": 40})
+    assert {t: total["failures"] for t, total in totals.items()} == {"decode": [], "container": [], "encoder": [],
+                                                                     "packets": []}
+    decode, container, encoder, packets = (totals[t]["outcomes"] for t in ("decode", "container", "encoder", "packets"))
     assert sum(decode.values()) == 400 and decode["decoded"] >= 30 and decode["RuntimeError"] >= 200
     assert sum(container.values()) == 60 and container["CorruptFile"] >= 20
     assert sum(encoder.values()) == 80 and min(encoder.get(k, 0) for k in ("encoded", "TypeError", "ValueError")) >= 5
+    assert sum(packets.values()) == 40 and packets.get("some refused", 0) >= 10
 
 
 class _Misbehaving:
