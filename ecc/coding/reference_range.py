@@ -75,8 +75,15 @@ class StreamDecoder(reference.StreamDecoder):
             self.code, self.range = (self.code << 8) | self._next(), self.range << 8
 
     def finished(self) -> bool:
-        """True when every byte was read and the stream does not end in 0 (the encoder drops them)."""
-        return self.pos >= len(self.data) and not self.data.endswith(b"\0")
+        """True when every byte was read, the stream does not end in 0 (the encoder drops them)
+        and the final interval is as the termination leaves it: the coded value v (its low 32 bits
+        are the last 4 bytes read) has the most trailing zeros k in it, so it holds neither
+        v - 2^k nor v + 2^k."""
+        window = int.from_bytes(self.data[self.pos - CODE_BYTES:self.pos].ljust(CODE_BYTES, b"\0"), "big") \
+            if self.pos - CODE_BYTES < len(self.data) else 0
+        step = window & -window  # 2^k; 0 when the low 32 bits are all zero (k >= 32: nothing to check)
+        canonical = not step or (self.code < step and self.range - self.code <= step)
+        return self.pos >= len(self.data) and not self.data.endswith(b"\0") and canonical
 
 
 def decode_stream(
