@@ -48,29 +48,36 @@ def _existing_ancestor(folder: Path) -> Path:
     return folder
 
 
-def _ignores_case(folder: Path) -> bool:
-    """Whether the file system of ``folder`` (or its nearest existing ancestor) ignores case in
-    names (macOS and Windows defaults, FAT): a probe file is created and looked up in upper case."""
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".ecc-case-probe.", dir=_existing_ancestor(folder))
-    except OSError:
-        return False  # unwritable: check() refuses the folder anyway
+@contextlib.contextmanager
+def _probe_file(folder: Path) -> Iterator[Path]:
+    """An empty file created in ``folder`` and deleted after the block.
+
+    Raises:
+        OSError: files cannot be created there.
+    """
+    fd, probe = tempfile.mkstemp(prefix=".ecc-probe.", dir=folder)
     os.close(fd)
     try:
-        upper = Path(probe).with_name(Path(probe).name.upper())
-        return upper.exists()
+        yield Path(probe)
     finally:
         os.unlink(probe)
 
 
+def _ignores_case(folder: Path) -> bool:
+    """Whether the file system of ``folder`` (or its nearest existing ancestor) ignores case in
+    names (macOS and Windows defaults, FAT): a probe file is created and looked up in upper case."""
+    try:
+        with _probe_file(_existing_ancestor(folder)) as probe:
+            return probe.with_name(probe.name.upper()).exists()
+    except OSError:
+        return False  # unwritable: check() refuses the folder anyway
+
+
 def _output_keys(pairs: Sequence[tuple[Path, Path]]) -> list[str]:
     """One key per output: its resolved path, case-folded where its folder ignores case."""
-    ignores = {folder: _ignores_case(folder) for folder in {dst.resolve().parent for _, dst in pairs}}
-    keys = []
-    for _, dst in pairs:
-        resolved = dst.resolve()
-        keys.append(str(resolved).casefold() if ignores[resolved.parent] else str(resolved))
-    return keys
+    resolved = [dst.resolve() for _, dst in pairs]
+    ignores = {folder: _ignores_case(folder) for folder in {path.parent for path in resolved}}
+    return [str(path).casefold() if ignores[path.parent] else str(path) for path in resolved]
 
 
 def _unwritable(folder: Path) -> str | None:
@@ -81,12 +88,10 @@ def _unwritable(folder: Path) -> str | None:
     if not existing.is_dir():
         return f"{existing} is a file, not a folder"
     try:
-        fd, probe = tempfile.mkstemp(prefix=".ecc-probe.", dir=existing)
+        with _probe_file(existing):
+            return None
     except OSError as e:
         return f"cannot create files in {existing} ({e.strerror or e})"
-    os.close(fd)
-    os.unlink(probe)
-    return None
 
 
 def check(pairs: Sequence[tuple[Path, Path]], force: bool) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .. import ops
 from ..audio import SAMPLE_RATE
 from ..entropy import CoderSettings
 from ..model import CausalECC
@@ -104,7 +105,7 @@ class StreamDecoder:
 
     @torch.inference_mode()
     def _payload(self, payload: bytes, header: StreamHeader) -> torch.Tensor:
-        data = torch.frombuffer(bytearray(payload), dtype=torch.uint8) if payload else torch.zeros(0, dtype=torch.uint8)
+        data = ops.byte_tensor(payload)
         try:
             return self.model.decompress_packet(data, torch.tensor([[len(payload)]]), self.coder, header.skip_below)
         except RuntimeError as e:
