@@ -139,10 +139,15 @@ inline void check_conv1d_args(const at::Tensor& x, const at::Tensor& weight, con
 // kConv1dChannelBlock) float32, zero past Cout; ecc.ops.pack_conv1d_weight builds it.
 constexpr int64_t kConv1dChannelBlock = 16;
 
+// The packed layout's last dimension for `cout` output channels.
+inline int64_t conv1d_packed_width(int64_t cout) {
+  return (cout + kConv1dChannelBlock - 1) / kConv1dChannelBlock * kConv1dChannelBlock;
+}
+
 inline void check_conv1d_packed(const at::Tensor& packed, const at::Tensor& weight) {
   const char* op = "deterministic_conv1d";
   check_tensor(packed, op, "packed", at::kFloat, 3, weight.device());
-  const int64_t stride = (weight.size(0) + kConv1dChannelBlock - 1) / kConv1dChannelBlock * kConv1dChannelBlock;
+  const int64_t stride = conv1d_packed_width(weight.size(0));
   TORCH_CHECK(packed.size(0) == weight.size(1) && packed.size(1) == weight.size(2) && packed.size(2) == stride, op,
               ": packed must be ecc.ops.pack_conv1d_weight(weight), shape (", weight.size(1), ", ", weight.size(2),
               ", ", stride, "), got ", packed.sizes());

@@ -50,8 +50,8 @@ void conv1d_channels(const float* x, const float* packed, const float* bias, int
 
 // The weight as (Cin, K, Cout rounded up to kChannelBlock), zero past Cout: conv1d_channels' layout.
 at::Tensor pack_weight(const at::Tensor& weight) {
-  const int64_t cout = weight.size(0), stride = (cout + kChannelBlock - 1) / kChannelBlock * kChannelBlock;
-  at::Tensor packed = at::zeros({weight.size(1), weight.size(2), stride}, weight.options());
+  const int64_t cout = weight.size(0);
+  at::Tensor packed = at::zeros({weight.size(1), weight.size(2), conv1d_packed_width(cout)}, weight.options());
   packed.narrow(2, 0, cout).copy_(weight.permute({1, 2, 0}));
   return packed;
 }
@@ -68,7 +68,7 @@ at::Tensor deterministic_conv1d_cpu(const at::Tensor& x, const at::Tensor& weigh
   const float* b = bias.data_ptr<float>();
   float* o = out.data_ptr<float>();
   if (length < kShortLength) {
-    const int64_t blocks = (cout + kChannelBlock - 1) / kChannelBlock, stride = blocks * kChannelBlock;
+    const int64_t stride = conv1d_packed_width(cout), blocks = stride / kChannelBlock;
     const at::Tensor packed = given.has_value() ? *given : pack_weight(weight);
     const float* p = packed.data_ptr<float>();
     at::parallel_for(0, batch * blocks, 1, [&](int64_t begin, int64_t end) {
