@@ -295,14 +295,18 @@ class PacketTarget:
 
     def __init__(self):
         from .streaming import StreamEncoder, streaming_model
+        from .streaming.packet import SEQUENCE_MODULUS
 
         self.model = streaming_model(None)
         g = np.random.default_rng(0)
         wave = (0.1 * g.standard_normal(1280 * 5 + 300)).astype(np.float32)
         encoder = StreamEncoder(self.model, quality=2.0)
         self.packets = encoder.push(wave) + encoder.flush()
+        self.most = SEQUENCE_MODULUS * self.model.packet_samples  # samples one push may return
 
     def _mutated(self, rng: random.Random, packet: bytes) -> bytes:
+        from .streaming.packet import _FINAL, _HAS_HEADER, END, HEADER
+
         data = bytearray(packet)
         op = rng.randrange(6)
         if op == 0 and data:  # a byte changed (flags and sequence number included)
@@ -311,11 +315,11 @@ class PacketTarget:
             del data[rng.randrange(len(data) + 1):]
         elif op == 2:  # bytes added
             data += rng.randbytes(rng.randint(1, 8))
-        elif op == 3 and len(data) > 1 and data[0] & 0x40:  # a header field set to an extreme
-            data[rng.randrange(1, min(len(data), 21))] = rng.choice((0x00, 0x7F, 0x80, 0xFF))
-        elif op == 4 and len(data) > 2 and data[0] & 0x80:  # an end field changed
-            at = 21 if data[0] & 0x40 else 1
-            data[at:at + 2] = rng.randbytes(2)
+        elif op == 3 and len(data) > 1 and data[0] & _HAS_HEADER:  # a header field set to an extreme
+            data[rng.randrange(1, min(len(data), 1 + HEADER.size))] = rng.choice((0x00, 0x7F, 0x80, 0xFF))
+        elif op == 4 and len(data) > 2 and data[0] & _FINAL:  # an end field changed
+            at = 1 + (HEADER.size if data[0] & _HAS_HEADER else 0)
+            data[at:at + END.size] = rng.randbytes(END.size)
         else:  # garbage
             data = bytearray(rng.randbytes(rng.randint(0, 48)))
         return bytes(data)
@@ -341,7 +345,7 @@ class PacketTarget:
             except PacketError:
                 refused += 1
                 out = decoder.push(None)
-            if out.dtype != np.float32 or out.ndim != 1 or len(out) > 64 * 1280 or not np.isfinite(out).all():
+            if out.dtype != np.float32 or out.ndim != 1 or len(out) > self.most or not np.isfinite(out).all():
                 raise AssertionError(f"push returned {out.dtype} {out.shape} (finite: {np.isfinite(out).all()})")
         decoder.flush()
         return "some refused" if refused else "none refused"
