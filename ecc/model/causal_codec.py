@@ -34,6 +34,8 @@ class CausalECC(ECC):
     def __init__(self, packet_frames: int = 2, **config):
         if packet_frames < 2 or packet_frames % 2:
             raise ValueError(f"packet_frames must be even and at least 2, got {packet_frames}")
+        if config.get("synthesis_hop", HOP) != HOP:
+            raise ValueError(f"the streaming model synthesises at a hop of {HOP} samples only")
         super().__init__(**config)
         self.config.update(causal=True, packet_frames=packet_frames)
         self.packet_frames = packet_frames

@@ -10,7 +10,7 @@ from torch import nn
 from ..entropy import ChannelSliceContext, CoderSettings, DeterministicConvStack, EntropyBottleneck
 from .causal import CausalConv1d, CausalConvTranspose1d, CausalCRMBlock, CausalSequential
 from .crm import CRMBlock
-from .stft import SpectralFrontEnd, polar_features
+from .stft import HOP, SpectralFrontEnd, polar_features
 
 
 def _layers(causal: bool):
@@ -33,15 +33,23 @@ def _analysis(widths: tuple[int, int, int], latent: int, inputs: int, causal: bo
         conv(c, latent, 3))
 
 
-def _synthesis(widths: tuple[int, int, int], latent: int, causal: bool = False) -> nn.Sequential:
-    """y_hat (B, latent, T) -> (log compressed magnitude, phase) (B, 2 x 161, 4T); mirrors :func:`_analysis`."""
+def _synthesis(widths: tuple[int, int, int], latent: int, causal: bool = False, frames: int = 1) -> nn.Sequential:
+    """y_hat (B, latent, T) -> ``frames`` x (log compressed magnitude, phase) (B, frames x 2 x 161, 4T):
+    ``frames`` STFT frames per 10 ms (see :func:`_frames_in_time`); mirrors :func:`_analysis`."""
     a, b, c = widths
     conv, up, crm, sequence = _layers(causal)
     return sequence(
         conv(latent, c, 3), crm(c), crm(c),
         up(c, b, 4, 2), crm(b, time_mixing=False),
         up(b, a, 4, 2), crm(a, time_mixing=False), crm(a, time_mixing=False),
-        conv(a, SpectralFrontEnd.channels, 3))
+        conv(a, frames * SpectralFrontEnd.channels, 3))
+
+
+def _frames_in_time(decoded: torch.Tensor, frames: int) -> torch.Tensor:
+    """g_s's output (B, frames x 322, F) -> (B, 322, frames x F): the k-th group of 322 channels
+    of column t is frame ``frames t + k``."""
+    batch, channels, length = decoded.shape
+    return decoded.view(batch, frames, channels // frames, length).permute(0, 2, 3, 1).reshape(batch, -1, frames * length)
 
 
 class ECC(nn.Module):
@@ -55,6 +63,10 @@ class ECC(nn.Module):
         y_hat = ChannelSliceContext(y, hyper): S slices, each q = round(y - mu) (skip: q = 0), LRP
         x_hat = iSTFT(exp(m) e^(i p))[:N] with (m, p) = g_s(y_hat / gain[q])
 
+    With ``synthesis_hop = 80`` g_s predicts two frames per 10 ms and the iSTFT overlaps its
+    20 ms windows by 75% instead of 50% (as Vocos-style decoders do): the encoder side, and so
+    every stream, is the same as at 160.
+
     The rate knob ``quality`` in [0, points - 1] picks the operating point (learned per-channel
     gains, interpolated log-linearly between points, as in gained VAEs). Everything the decoder
     must reproduce bit for bit (h_s, the slice context, scale indexes) runs through ecc's
@@ -64,6 +76,7 @@ class ECC(nn.Module):
         latent_channels: C; hyper_channels: Cz; hyper_features: H.
         widths: channels of the encoder at 100, 50 and 25 Hz (the decoder mirrors them).
         slices, context_hidden, scale_levels: of the slice context; points: operating points.
+        synthesis_hop: the decoder's STFT hop in samples, 160 or 80.
 
     The model is read-only while it codes: :meth:`compress` and :meth:`decompress` take the stream
     format (``coder``) and the entropy-skip threshold per call, so one model serves any number of
@@ -76,15 +89,20 @@ class ECC(nn.Module):
 
     def __init__(self, latent_channels: int = 48, hyper_channels: int = 16, hyper_features: int = 64,
                  widths: tuple[int, int, int] = (96, 160, 224), slices: int = 4, context_hidden: int = 64,
-                 points: int = 5, scale_levels: int = 128):
+                 points: int = 5, scale_levels: int = 128, synthesis_hop: int = HOP):
         super().__init__()
+        if synthesis_hop not in (HOP, HOP // 2):
+            raise ValueError(f"synthesis_hop must be {HOP} or {HOP // 2}, got {synthesis_hop}")
         self.config = dict(latent_channels=latent_channels, hyper_channels=hyper_channels,
                            hyper_features=hyper_features, widths=tuple(widths), slices=slices,
                            context_hidden=context_hidden, points=points, scale_levels=scale_levels)
+        if synthesis_hop != HOP:  # absent at the default: the config (and hash) of every earlier model file
+            self.config["synthesis_hop"] = synthesis_hop
+        self.synthesis_hop = synthesis_hop
         self.model_id, self.meta = "ecc-untrained", {}  # set by ecc.model.weights when saved or loaded
         self.front = SpectralFrontEnd(frame_multiple=8)
         self.g_a = _analysis(tuple(widths), latent_channels, SpectralFrontEnd.channels * 3 // 2, self.causal)
-        self.g_s = _synthesis(tuple(widths), latent_channels, self.causal)
+        self.g_s = _synthesis(tuple(widths), latent_channels, self.causal, HOP // synthesis_hop)
         log_gains = torch.linspace(-1.0, 1.0, points)[:, None].repeat(1, latent_channels)
         self.log_gain = nn.Parameter(log_gains)
         self.log_inverse_gain = nn.Parameter(-log_gains)
@@ -153,10 +171,11 @@ class ECC(nn.Module):
         return self.h_s(z_hat.repeat_interleave(2, -1), deterministic)
 
     def _spectrum(self, y_hat: torch.Tensor, inverse_gain: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """y_hat (B, C, T) -> the decoder's compressed magnitude and phase, each (B, 161, 4T)."""
+        """y_hat (B, C, T) -> the decoder's compressed magnitude and phase, each (B, 161, 4T x
+        160 / synthesis_hop)."""
         # The decoder predicts log compressed magnitude and phase (as Vocos does), so the
         # magnitude the mel loss judges does not depend on the phase outputs.
-        return self._polar(self.g_s(y_hat * inverse_gain))
+        return self._polar(_frames_in_time(self.g_s(y_hat * inverse_gain), HOP // self.synthesis_hop))
 
     @staticmethod
     def _polar(decoded: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -165,7 +184,8 @@ class ECC(nn.Module):
         return log_magnitude.clamp(max=5.0).exp(), phase
 
     def _decode(self, y_hat: torch.Tensor, inverse_gain: torch.Tensor, num_samples: int) -> torch.Tensor:
-        return self.front.synthesis(polar_features(*self._spectrum(y_hat, inverse_gain)), num_samples)
+        return self.front.synthesis(polar_features(*self._spectrum(y_hat, inverse_gain)), num_samples,
+                                    self.synthesis_hop)
 
     def forward(self, x: torch.Tensor, quality: torch.Tensor | float) -> dict:
         """x (B, 1, N) float32, quality (B,) or float -> {"x_hat": (B, 1, N), "likelihoods":

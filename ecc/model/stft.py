@@ -67,10 +67,13 @@ class SpectralFrontEnd(nn.Module):
         spec = torch.stft(x.squeeze(1), N_FFT, HOP, window=self.window, center=True, return_complex=True)
         return compressed_features(spec[..., :-1])  # the frame centred on the last sample covers padding only
 
-    def synthesis(self, features: torch.Tensor, num_samples: int) -> torch.Tensor:
-        """features (B, 322, F) -> waveform (B, 1, num_samples) float32 (num_samples <= 160 F)."""
+    def synthesis(self, features: torch.Tensor, num_samples: int, hop: int = HOP) -> torch.Tensor:
+        """features (B, 322, F) -> waveform (B, 1, num_samples) float32 (num_samples <= hop F).
+
+        ``hop``: the frames' spacing in samples; 80 overlaps the 320-sample windows by 75%
+        (:class:`ecc.model.ECC` with ``synthesis_hop = 80``)."""
         spec = expanded_spectrum(features)
         spec = torch.cat([spec, torch.zeros_like(spec[..., :1])], -1)
-        length = HOP * features.shape[-1]
-        wave = torch.istft(spec, N_FFT, HOP, window=self.window, center=True, length=length)
+        length = hop * features.shape[-1]
+        wave = torch.istft(spec, N_FFT, hop, window=self.window, center=True, length=length)
         return wave[:, None, :num_samples]
