@@ -402,6 +402,63 @@ def test_added_points_keep_the_old_ones_and_widen_the_rates(tmp_path):
     assert "point_kbps" not in loaded.meta  # to be measured again (ecc.train.ship)
 
 
+def test_steady_partials_advance_a_quarter_turn_per_bin_in_80_samples():
+    """The phase advance ecc.train.overlap gives the in-between frames, and hop-80 synthesis."""
+    from ecc.model.stft import N_FFT, SpectralFrontEnd, compressed_features
+
+    front = SpectralFrontEnd()
+    t = torch.arange(16000, dtype=torch.float64)
+    for k in (3, 10, 37):
+        x = torch.cos(2 * torch.pi * k / N_FFT * t + 0.4)
+        spec = torch.stft(x, N_FFT, 80, window=torch.hann_window(N_FFT, dtype=torch.float64), return_complex=True)
+        turn = spec[k, 5:-5:2] / spec[k, 4:-6:2]
+        assert torch.allclose(turn / turn.abs(), torch.polar(torch.ones(()), torch.tensor(torch.pi / 2 * k)).to(turn),
+                              atol=1e-6)
+    x = torch.nn.functional.pad(fixed_batch(1, 12000)[:, 0], (0, 800))  # zeros under the dropped last frame
+    spec = torch.stft(x, N_FFT, 80, window=front.window, return_complex=True)[..., :-1]
+    wave = front.synthesis(compressed_features(spec), 12800, hop=80)
+    assert torch.allclose(wave[:, 0], x, atol=1e-4)
+
+
+def test_overlap_decoder_codes_the_same_streams_and_starts_from_the_old_frames(tmp_path):
+    from ecc.model import CausalECC, ECC
+    from ecc.model.weights import load_model, save_model
+    from ecc.train.overlap import main, widened
+
+    source = Trainer(tiny(tmp_path / "a")).net.eval()
+    source.update()
+    wide = widened(source).eval()
+    wide.update()
+    assert wide.synthesis_hop == 80 and wide.config == {**source.config, "synthesis_hop": 80}
+    x = fixed_batch(2, 8000)
+    for point in range(source.points):
+        old, new = source.compress(x, float(point)), wide.compress(x, float(point))
+        assert torch.equal(old["strings"][0], new["strings"][0])
+        decoded = wide.decompress(new["strings"], new["shape"], float(point), x.shape[-1])
+        assert decoded["x_hat"].shape == x.shape and torch.equal(decoded["x_hat"], wide(x, float(point))["x_hat"])
+    y_hat = wide.quantize(x, 1.0)["y_hat"]
+    inverse_gain = wide._gains(1.0, 2)[1]
+    (magnitude, phase), (wide_magnitude, wide_phase) = source._spectrum(y_hat, inverse_gain), wide._spectrum(y_hat, inverse_gain)
+    assert wide_magnitude.shape[-1] == 2 * magnitude.shape[-1]
+    assert torch.equal(wide_magnitude[..., ::2], magnitude) and torch.equal(wide_magnitude[..., 1::2], magnitude)
+    assert torch.equal(wide_phase[..., ::2], phase)
+    advance = torch.pi / 2 * torch.arange(161.0)[:, None]
+    assert torch.allclose(wide_phase[..., 1::2], phase + advance, atol=1e-4)
+    with pytest.raises(ValueError, match="hop of 160"):
+        widened(wide)
+    with pytest.raises(ValueError, match="synthesis_hop"):
+        ECC(synthesis_hop=120)
+    with pytest.raises(ValueError, match="streaming"):
+        CausalECC(synthesis_hop=80)
+    path, target = tmp_path / "source.pt", tmp_path / "wide.pt"
+    save_model(source, path, "tiny")
+    main([str(path), str(target)])
+    loaded = load_model(target)
+    assert loaded.model_id == "tiny-overlap" and loaded.synthesis_hop == 80
+    with pytest.raises(SystemExit, match="exists"):
+        main([str(path), str(target)])
+
+
 def test_time_limit_stops_cleanly(tmp_path):
     config = tiny(tmp_path, "max_minutes=1e-6", "checkpoint_every=100")
     trainer = Trainer(config)
