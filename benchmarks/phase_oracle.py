@@ -33,17 +33,18 @@ def decoded_spectrum(model, x: torch.Tensor, quality: float) -> tuple[torch.Tens
     return model._spectrum(y_hat, model._gains(quality, 1)[1])
 
 
-def polar(front, wave: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """wave (1, 1, padded N) -> its compressed magnitude and phase, each (1, 161, F)."""
-    real, imag = front.analysis(wave).chunk(2, 1)
+def polar(front, wave: torch.Tensor, hop: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """wave (1, 1, padded N) -> its compressed magnitude and phase at ``hop``, each (1, 161, N / hop)."""
+    real, imag = front.analysis(wave, hop).chunk(2, 1)
     return torch.sqrt(real.square() + imag.square()), torch.atan2(imag, real)
 
 
-def griffin_lim(front, magnitude: torch.Tensor, phase: torch.Tensor, iters: int, length: int) -> torch.Tensor:
+def griffin_lim(front, magnitude: torch.Tensor, phase: torch.Tensor, iters: int, length: int,
+                hop: int) -> torch.Tensor:
     """``iters`` Griffin-Lim steps from ``phase`` with ``magnitude`` kept -> waveform (1, 1, length)."""
     for _ in range(iters):
-        phase = polar(front, front.synthesis(polar_features(magnitude, phase), length))[1]
-    return front.synthesis(polar_features(magnitude, phase), length)
+        phase = polar(front, front.synthesis(polar_features(magnitude, phase), length, hop), hop)[1]
+    return front.synthesis(polar_features(magnitude, phase), length, hop)
 
 
 def main() -> None:
@@ -55,13 +56,13 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(1)
     model = load_model(args.model)
-    front = model.front
+    front, hop = model.front, model.synthesis_hop  # the true spectrum at the decoder's own hop
     clips = args.clips or default_clips()[:6]
     scores: dict[tuple[float, str], list[tuple[float, float]]] = {}
     for clip in clips:
         x = torch.from_numpy(read_audio(str(clip)))[None, None]
         n, length = x.shape[-1], model.padded_length(x.shape[-1])
-        true_magnitude, true_phase = polar(front, torch.nn.functional.pad(x, (0, length - n)))
+        true_magnitude, true_phase = polar(front, torch.nn.functional.pad(x, (0, length - n)), hop)
         reference = x[0, 0].numpy()
         for quality in args.quality:
             with torch.no_grad():
@@ -69,8 +70,8 @@ def main() -> None:
                 cases = {"model": (magnitude, phase),
                          "model magnitude + true phase": (magnitude, true_phase),
                          "true magnitude + model phase": (true_magnitude, phase)}
-                waves = {name: front.synthesis(polar_features(*spectrum), n) for name, spectrum in cases.items()}
-                waves.update({f"model + {k} Griffin-Lim": griffin_lim(front, magnitude, phase, k, length)
+                waves = {name: front.synthesis(polar_features(*spectrum), n, hop) for name, spectrum in cases.items()}
+                waves.update({f"model + {k} Griffin-Lim": griffin_lim(front, magnitude, phase, k, length, hop)
                               for k in args.iters})
             for name, wave in waves.items():
                 decoded = wave[0, 0, :n].numpy()

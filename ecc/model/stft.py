@@ -60,11 +60,12 @@ class SpectralFrontEnd(nn.Module):
         block = HOP * self.frame_multiple
         return -(-(num_samples + N_FFT) // block) * block
 
-    def analysis(self, x: torch.Tensor) -> torch.Tensor:
-        """x (B, 1, N) float32 with N = padded_length(...) -> features (B, 322, N / 160) float32."""
+    def analysis(self, x: torch.Tensor, hop: int = HOP) -> torch.Tensor:
+        """x (B, 1, N) float32 with N = padded_length(...) -> features (B, 322, N / hop) float32
+        (``hop``: as :meth:`synthesis`'s)."""
         if x.shape[-1] % (HOP * self.frame_multiple):
             raise ValueError(f"pad the waveform with padded_length() first (got {x.shape[-1]} samples)")
-        spec = torch.stft(x.squeeze(1), N_FFT, HOP, window=self.window, center=True, return_complex=True)
+        spec = torch.stft(x.squeeze(1), N_FFT, hop, window=self.window, center=True, return_complex=True)
         return compressed_features(spec[..., :-1])  # the frame centred on the last sample covers padding only
 
     def synthesis(self, features: torch.Tensor, num_samples: int, hop: int = HOP) -> torch.Tensor:
