@@ -424,6 +424,7 @@ def test_steady_partials_advance_a_quarter_turn_per_bin_in_80_samples():
 def test_overlap_decoder_codes_the_same_streams_and_starts_from_the_old_frames(tmp_path):
     from ecc.model import CausalECC, ECC
     from ecc.model.weights import load_model, save_model
+    from ecc.streaming.init import causal_from
     from ecc.train.overlap import main, widened
 
     source = Trainer(tiny(tmp_path / "a")).net.eval()
@@ -439,7 +440,8 @@ def test_overlap_decoder_codes_the_same_streams_and_starts_from_the_old_frames(t
         assert decoded["x_hat"].shape == x.shape and torch.equal(decoded["x_hat"], wide(x, float(point))["x_hat"])
     y_hat = wide.quantize(x, 1.0)["y_hat"]
     inverse_gain = wide._gains(1.0, 2)[1]
-    (magnitude, phase), (wide_magnitude, wide_phase) = source._spectrum(y_hat, inverse_gain), wide._spectrum(y_hat, inverse_gain)
+    magnitude, phase = source._spectrum(y_hat, inverse_gain)
+    wide_magnitude, wide_phase = wide._spectrum(y_hat, inverse_gain)
     assert wide_magnitude.shape[-1] == 2 * magnitude.shape[-1]
     assert torch.equal(wide_magnitude[..., ::2], magnitude) and torch.equal(wide_magnitude[..., 1::2], magnitude)
     assert torch.equal(wide_phase[..., ::2], phase)
@@ -456,6 +458,9 @@ def test_overlap_decoder_codes_the_same_streams_and_starts_from_the_old_frames(t
     main([str(path), str(target)])
     loaded = load_model(target)
     assert loaded.model_id == "tiny-overlap" and loaded.synthesis_hop == 80
+    causal = causal_from(str(target))  # the streaming model's start keeps the frames at the old times
+    assert causal.synthesis_hop == 160
+    assert torch.equal(causal.g_s[-1].weight, loaded.g_s[-1].weight[:322])
     with pytest.raises(SystemExit, match="exists"):
         main([str(path), str(target)])
 

@@ -49,7 +49,8 @@ def _frames_in_time(decoded: torch.Tensor, frames: int) -> torch.Tensor:
     """g_s's output (B, frames x 322, F) -> (B, 322, frames x F): the k-th group of 322 channels
     of column t is frame ``frames t + k``."""
     batch, channels, length = decoded.shape
-    return decoded.view(batch, frames, channels // frames, length).permute(0, 2, 3, 1).reshape(batch, -1, frames * length)
+    grouped = decoded.view(batch, frames, channels // frames, length)
+    return grouped.permute(0, 2, 3, 1).reshape(batch, channels // frames, frames * length)
 
 
 class ECC(nn.Module):
