@@ -337,9 +337,10 @@ def check_model(header: Header, model_id: str, model_hash: bytes, name: str | No
         raise ValueError(f"model_hash must be at least {HASH_SIZE} bytes, got {model_hash!r}")
     if header.model_hash != model_hash[:HASH_SIZE] or header.model_id not in ("", model_id):
         where = f"{name}: " if name else ""
-        encoded = f"model {header.model_id!r} " if header.model_id else "the model with "
+        encoded = (f"model {header.model_id!r} (hash {header.model_hash.hex()})" if header.model_id
+                   else f"the model of hash {header.model_hash.hex()}")
         raise ModelMismatch(
-            f"{where}encoded with {encoded}(hash {header.model_hash.hex()}), "
+            f"{where}encoded with {encoded}, "
             f"but the loaded model is {model_id!r} (hash {model_hash[:HASH_SIZE].hex()}); "
             f"decode with the weights it was encoded with")
 

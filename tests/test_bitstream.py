@@ -219,7 +219,7 @@ def test_check_model():
         check_model(h, "ecc-default", HASH[:4])
     anonymous = header(model_id="")  # version 3 may store the hash alone: any id matches it
     check_model(anonymous, "ecc-small", HASH)
-    expected = (f"encoded with the model with \\(hash {HASH[:8].hex()}\\), "
+    expected = (f"encoded with the model of hash {HASH[:8].hex()}, "
                 "but the loaded model is 'ecc-small' \\(hash 0000000000000000\\)")
     with pytest.raises(ModelMismatch, match=expected):
         check_model(anonymous, "ecc-small", bytes(8))
