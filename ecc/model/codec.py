@@ -115,6 +115,12 @@ class ECC(nn.Module):
                                            scale_levels=scale_levels)
 
     @property
+    def synthesis_head(self) -> str:
+        """The state-dict name of g_s's last layer, whose output channels are the frames' groups of
+        (log magnitude, phase) (:func:`_frames_in_time`): ``name + ".weight"``, ``name + ".bias"``."""
+        return f"g_s.{len(self.g_s) - 1}"
+
+    @property
     def points(self) -> int:
         return self.log_gain.shape[0]
 

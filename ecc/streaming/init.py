@@ -25,7 +25,7 @@ def causal_from(source: str | None = None, packet_frames: int = 2) -> CausalECC:
     model = CausalECC(packet_frames, **config)
     state = trained.state_dict()
     if trained.synthesis_hop != HOP:  # a 75%-overlap decoder: keep its frames at the hop-160 times
-        last = f"g_s.{len(trained.g_s) - 1}"
+        last = trained.synthesis_head
         for name in (f"{last}.weight", f"{last}.bias"):
             state[name] = state[name][:SpectralFrontEnd.channels]
     model.load_state_dict(state)

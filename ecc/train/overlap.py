@@ -29,7 +29,7 @@ def widened(model: ECC) -> ECC:
         raise ValueError("widen a non-streaming model whose decoder runs at a hop of 160 samples")
     wide = build_model({**model.config, "synthesis_hop": HOP // 2})
     state = model.state_dict()
-    last = f"g_s.{len(model.g_s) - 1}"
+    last = model.synthesis_head
     bins = N_FFT // 2 + 1
     advance = torch.zeros(2 * bins)
     advance[bins:] = math.pi / 2 * torch.arange(bins)  # (log magnitude, phase): the phase half moves
